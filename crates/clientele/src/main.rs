@@ -1,0 +1,3 @@
+//! The `clientele` command line (being written).
+
+fn main() {}

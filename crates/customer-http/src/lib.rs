@@ -1,0 +1,40 @@
+//! The HTTP server of clientele: one port, every dialect.
+//!
+//! [`handle`] is the whole server as a function from a request to a response: it picks
+//! the dialect from the path ([`routes`]), applies that dialect's authentication, parsing
+//! order and error precedence, calls the [`CustomerStore`], and encodes with
+//! `customer-wire`. [`serve`] runs it on a socket (plain or TLS) with graceful shutdown.
+//! Tests call [`handle`] directly, with no socket.
+//!
+//! This crate holds no SQL and no JSON field names: bodies are the wire crate's business.
+
+pub mod config;
+pub mod dialects;
+pub mod request;
+pub mod routes;
+pub mod server;
+pub mod woo_auth;
+
+use std::sync::Arc;
+
+use customer_store::CustomerStore;
+
+pub use config::SiteConfig;
+pub use request::{Request, Response};
+pub use routes::handle;
+pub use server::{serve, tls_config_from_pem};
+
+/// What every handler needs: the store and the site's settings.
+pub struct AppState {
+    /// The customer database.
+    pub store: Arc<dyn CustomerStore>,
+    /// Site URL, time zone, currency and operator switches.
+    pub site: SiteConfig,
+}
+
+impl AppState {
+    /// State over `store` with `site` settings.
+    pub fn new(store: Arc<dyn CustomerStore>, site: SiteConfig) -> Self {
+        Self { store, site }
+    }
+}

@@ -1,0 +1,1 @@
+//! The backend-independent store conformance suite (being written).

@@ -1,0 +1,248 @@
+//! Storage of clientele's one customer database, in model terms.
+//!
+//! [`CustomerStore`] is the boundary: callers (the HTTP server, the command line) speak
+//! only model types to it, and no backend type (no `rusqlite` type) appears in it. The
+//! SQLite backend is [`sqlite::SqliteStore`]; a PostgreSQL one will implement the same
+//! trait and run the same `conformance` suite (feature `testing`).
+//!
+//! # Contract every backend keeps
+//! - **Uniqueness by the database.** E-mail addresses (primary and additional, together,
+//!   ignoring ASCII case) and usernames (ignoring case) are unique, enforced by unique
+//!   indexes so that two concurrent creates cannot both win. A violation is
+//!   [`StoreError::Conflict`] naming the field (`email`, `username`, `id`, `uuid`).
+//! - **Aggregates on write.** Every ledger write (order insert, status change, refund,
+//!   delete; subscription and download grant changes) updates the customer's
+//!   [`CustomerStats`] in the same transaction. No read computes a total by scanning orders.
+//! - **Index-backed reads.** Lists, counts, searches and single reads use indexes.
+//! - **Atomic imports.** [`CustomerStore::import`] writes a whole batch or nothing.
+//! - **Classification.** Not found → [`StoreError::NotFound`]; unique violations →
+//!   [`StoreError::Conflict`]; a reference to a missing record or a value the store cannot
+//!   keep → [`StoreError::Invalid`]; a busy or closed database → [`StoreError::Unavailable`];
+//!   anything else → [`StoreError::Backend`].
+
+pub mod keys;
+pub mod sqlite;
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use customer_model::{
+    Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadFile,
+    DownloadGrant, NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription,
+    Order, OrderId, OrderStatus, PageRequest, Product, ProductId, Subscription, SubscriptionStatus,
+    Timestamp, Uuid,
+};
+
+pub use keys::{ApiKey, KeyKind, KeyPermissions, NewApiKey};
+pub use sqlite::SqliteStore;
+
+/// What went wrong in the store. Callers branch on the kind.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The record does not exist.
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for: `customer`, `order`, `product`, `key`, …
+        entity: &'static str,
+    },
+    /// A unique value is taken.
+    #[error("{field} already exists")]
+    Conflict {
+        /// The field whose value is taken: `email`, `username`, `id`, `uuid`.
+        field: &'static str,
+    },
+    /// The input cannot be stored (a missing reference, an impossible value).
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The field, as a dotted path.
+        field: String,
+        /// Why, in words.
+        reason: String,
+    },
+    /// The database cannot be reached or is busy beyond the wait limit.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the backend reported.
+    #[error("store backend error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Result of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A customer with its aggregates, as lists return them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRecord {
+    /// The customer.
+    pub customer: Customer,
+    /// Its aggregates.
+    pub stats: CustomerStats,
+}
+
+/// A page of a list with the exact number of matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The rows of the page.
+    pub items: Vec<T>,
+    /// How many rows match the filters, over all pages.
+    pub total: u64,
+}
+
+/// A download a customer may make: the grant with its product and file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerDownload {
+    /// The grant.
+    pub grant: DownloadGrant,
+    /// The product's name.
+    pub product_name: String,
+    /// The file.
+    pub file: DownloadFile,
+    /// The order's UUID, which dialects use as the order key.
+    pub order_uuid: Uuid,
+}
+
+/// How an imported order or grant names its customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerRef {
+    /// By id (of a customer in the batch or already stored).
+    Id(CustomerId),
+    /// By e-mail address: a guest is created when no customer has it.
+    Email(customer_model::Email),
+}
+
+/// An order of an import batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOrder {
+    /// The customer.
+    pub customer: CustomerRef,
+    /// The order (its `customer_id` is ignored and resolved from `customer`).
+    pub order: NewOrder,
+}
+
+/// A batch of records written atomically by [`CustomerStore::import`]. Records may
+/// refer to records earlier in the batch or already stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportBatch {
+    /// Products.
+    pub products: Vec<NewProduct>,
+    /// Customers.
+    pub customers: Vec<NewCustomer>,
+    /// Orders.
+    pub orders: Vec<ImportOrder>,
+    /// Subscriptions.
+    pub subscriptions: Vec<NewSubscription>,
+    /// Download grants.
+    pub download_grants: Vec<NewDownloadGrant>,
+}
+
+/// How many records an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Products written.
+    pub products: u64,
+    /// Customers written (guests created for orders included).
+    pub customers: u64,
+    /// Orders written.
+    pub orders: u64,
+    /// Subscriptions written.
+    pub subscriptions: u64,
+    /// Download grants written.
+    pub download_grants: u64,
+}
+
+/// The storage boundary. All methods are async; backends keep blocking work off the
+/// async executor's threads.
+#[async_trait]
+pub trait CustomerStore: Send + Sync + 'static {
+    /// Answers when the database can be read.
+    async fn health(&self) -> StoreResult<()>;
+
+    /// Creates a customer. Conflicts name `email`, `username`, `id` or `uuid`.
+    async fn create_customer(&self, new: NewCustomer) -> StoreResult<Customer>;
+    /// The customer with `id`.
+    async fn customer(&self, id: CustomerId) -> StoreResult<Customer>;
+    /// The customer with `uuid`.
+    async fn customer_by_uuid(&self, uuid: Uuid) -> StoreResult<Customer>;
+    /// The customer with this primary or additional e-mail address (ignoring case).
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Customer>;
+    /// Applies `patch` (WooCommerce meta semantics) and returns the stored result.
+    async fn update_customer(&self, id: CustomerId, patch: CustomerPatch) -> StoreResult<Customer>;
+    /// Deletes a customer with its ledger and returns it as it was.
+    async fn delete_customer(&self, id: CustomerId) -> StoreResult<Customer>;
+    /// Lists customers with their aggregates and the exact count of matches.
+    async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>>;
+    /// Counts customers matching the query's filters.
+    async fn count_customers(&self, query: &CustomerQuery) -> StoreResult<u64>;
+    /// The aggregates of one customer.
+    async fn customer_stats(&self, id: CustomerId) -> StoreResult<CustomerStats>;
+
+    /// Creates a product.
+    async fn create_product(&self, new: NewProduct) -> StoreResult<Product>;
+    /// The product with `id`.
+    async fn product(&self, id: ProductId) -> StoreResult<Product>;
+    /// The product with `uuid`.
+    async fn product_by_uuid(&self, uuid: Uuid) -> StoreResult<Product>;
+
+    /// Records an order (with its refunds) and updates the aggregates.
+    async fn create_order(&self, new: NewOrder) -> StoreResult<Order>;
+    /// The order with `id`.
+    async fn order(&self, id: OrderId) -> StoreResult<Order>;
+    /// Changes an order's status (setting paid/completed instants) and the aggregates.
+    async fn set_order_status(
+        &self,
+        id: OrderId,
+        status: OrderStatus,
+        at: Timestamp,
+    ) -> StoreResult<Order>;
+    /// Adds a refund to an order and updates the aggregates. A refund larger than what
+    /// is left of the total is [`StoreError::Invalid`].
+    async fn add_refund(&self, id: OrderId, refund: NewRefund) -> StoreResult<Order>;
+    /// Deletes an order and updates the aggregates.
+    async fn delete_order(&self, id: OrderId) -> StoreResult<()>;
+    /// A customer's orders, newest first, with the exact count.
+    async fn customer_orders(&self, id: CustomerId, page: PageRequest) -> StoreResult<Page<Order>>;
+
+    /// Records a subscription.
+    async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription>;
+    /// Changes a subscription's status.
+    async fn set_subscription_status(
+        &self,
+        id: i64,
+        status: SubscriptionStatus,
+    ) -> StoreResult<Subscription>;
+    /// A customer's subscriptions, oldest first.
+    async fn customer_subscriptions(&self, id: CustomerId) -> StoreResult<Vec<Subscription>>;
+
+    /// Records a download grant.
+    async fn create_download_grant(&self, new: NewDownloadGrant) -> StoreResult<DownloadGrant>;
+    /// A customer's download grants with product and file, oldest first.
+    async fn customer_downloads(&self, id: CustomerId) -> StoreResult<Vec<CustomerDownload>>;
+
+    /// Writes a whole batch or nothing.
+    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary>;
+    /// The currencies anything was ordered in, by code.
+    async fn currencies(&self) -> StoreResult<Vec<Currency>>;
+
+    /// Stores an API key.
+    async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey>;
+    /// Every key, revoked ones excluded, oldest first.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// The live key of `kind` whose lookup value is `lookup`.
+    async fn find_api_key(&self, kind: KeyKind, lookup: &str) -> StoreResult<Option<ApiKey>>;
+    /// Revokes a key by id; it no longer authenticates.
+    async fn revoke_api_key(&self, id: i64) -> StoreResult<ApiKey>;
+    /// Records that a key was used now.
+    async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    /// Remembers an OAuth nonce of a key. Returns `false` when the same key already used
+    /// it with the same timestamp (a replay). Nonces older than `forget_before` may be
+    /// dropped.
+    async fn remember_nonce(
+        &self,
+        key_id: i64,
+        nonce: &str,
+        timestamp: i64,
+        forget_before: i64,
+    ) -> StoreResult<bool>;
+}

@@ -1,0 +1,5 @@
+//! SQLite backend (to be written).
+
+/// The SQLite implementation of [`crate::CustomerStore`].
+#[derive(Debug)]
+pub struct SqliteStore;

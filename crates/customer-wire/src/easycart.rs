@@ -1,0 +1,1 @@
+//! `easycart` codec (being written).

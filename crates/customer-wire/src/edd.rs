@@ -1,0 +1,1 @@
+//! `edd` codec (being written).

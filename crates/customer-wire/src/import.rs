@@ -1,0 +1,1 @@
+//! `import` codec (being written).

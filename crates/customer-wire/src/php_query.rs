@@ -1,0 +1,1 @@
+//! `php_query` codec (being written).

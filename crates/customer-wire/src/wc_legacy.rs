@@ -1,0 +1,1 @@
+//! `wc_legacy` codec (being written).

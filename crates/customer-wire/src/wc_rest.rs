@@ -1,0 +1,1 @@
+//! `wc_rest` codec (being written).
