@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod dialects;
+pub mod keys;
 pub mod request;
 pub mod routes;
 pub mod server;
