@@ -547,6 +547,32 @@ pub async fn update_applies_meta_semantics_and_address_patches(store: Store) {
         created.id
     );
 
+    // Promoting an additional address to primary takes it off the additional list.
+    let promoted = store
+        .update_customer(
+            created.id,
+            CustomerPatch {
+                email: Some(email("META@example.com")),
+                ..CustomerPatch::default()
+            },
+        )
+        .await
+        .expect("promote an own address");
+    assert_eq!(promoted.email.as_str(), "META@example.com");
+    assert!(promoted.additional_emails.is_empty());
+    let updated = store
+        .update_customer(
+            created.id,
+            CustomerPatch {
+                email: Some(email("Meta.New@example.com")),
+                additional_emails: Some(vec![email("meta@example.com")]),
+                ..CustomerPatch::default()
+            },
+        )
+        .await
+        .expect("swap back");
+    assert_eq!(store.customer(created.id).await.unwrap(), updated);
+
     // A deleted meta id is not handed out again, even to another customer.
     let other = store
         .create_customer(guest("other@example.com"))

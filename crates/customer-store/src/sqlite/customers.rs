@@ -28,7 +28,8 @@ pub(crate) fn insert(
     if new.id.is_some_and(|id| id.0 <= 0) {
         return Err(invalid("", "id", "must be a positive integer"));
     }
-    let created_at = ts(new.created_at.unwrap_or_else(now))?;
+    let created_at = ts(new.created_at.unwrap_or_else(now))
+        .map_err(|_| invalid("", "created_at", "outside the years 1677 to 2262"))?;
     let uuid = new.uuid.unwrap_or_else(new_uuid);
     let display_name = new.effective_display_name();
     let account = new.account.as_ref();
@@ -282,7 +283,8 @@ fn next_meta_id(conn: &Connection) -> StoreResult<i64> {
         .query_row([], |row| row.get(0))?)
 }
 
-/// Applies `patch` to customer `id` and returns the stored result.
+/// Applies `patch` to customer `id` and returns the stored result. A new primary address
+/// that is one of the customer's additional ones leaves the additional list.
 pub(crate) fn update(
     conn: &Connection,
     id: i64,
@@ -297,6 +299,12 @@ pub(crate) fn update(
     if let Some(additional) = &patch.additional_emails {
         customer.additional_emails.clone_from(additional);
     }
+    // Promoting one of the customer's own additional addresses to primary takes it off
+    // the additional list rather than conflicting with the customer itself.
+    let primary = customer.email.folded();
+    customer
+        .additional_emails
+        .retain(|extra| extra.folded() != primary);
     if let Some(first_name) = &patch.first_name {
         customer.first_name.clone_from(first_name);
     }

@@ -52,7 +52,7 @@ use codec::backend;
 /// How long a statement waits for a lock before the store reports itself unavailable.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The writer's page cache, KiB.
-const WRITER_CACHE_KIB: i64 = 64 * 1024;
+const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 4;
 /// Prepared statements kept per connection: enough for every fixed statement plus the
@@ -134,7 +134,7 @@ fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Imports of millions of rows touch index pages all over; a larger page cache than
-    // SQLite's 2 MiB default keeps them in memory.
+    // SQLite's 2 MiB default keeps them in memory. Pages are allocated only when used.
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     schema::migrate(conn)?;
     Ok(())
