@@ -212,6 +212,9 @@ async fn main() {
         let listed = timed(label, store.list_customers(&query))
             .await
             .expect("list");
+        timed("  again", store.list_customers(&query))
+            .await
+            .expect("list");
         timed("  of which counting", store.count_customers(&query))
             .await
             .expect("count");

@@ -180,6 +180,50 @@ mod sqlite_only {
         assert!(!hash.contains("plain-text-secret"));
     }
 
+    /// Imports hash passwords on several threads; each customer keeps its own hash.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn imported_passwords_are_hashed_each_for_its_customer() {
+        use argon2::PasswordVerifier;
+        let store = SqliteStore::open_in_memory().unwrap();
+        let customers: Vec<_> = (0..9)
+            .map(|i| {
+                customer_model::CustomerDraft {
+                    email: format!("pw{i}@example.com"),
+                    username: Some(format!("pw{i}")),
+                    password: (i != 4).then(|| format!("password {i}")),
+                    ..customer_model::CustomerDraft::default()
+                }
+                .validate()
+                .unwrap()
+            })
+            .collect();
+        store
+            .import(customer_store::ImportBatch {
+                customers,
+                ..customer_store::ImportBatch::default()
+            })
+            .await
+            .unwrap();
+        for i in 0..9 {
+            let customer = store
+                .customer_by_email(&format!("pw{i}@example.com"))
+                .await
+                .unwrap();
+            let hash = customer.account.unwrap().password_hash;
+            if i == 4 {
+                assert_eq!(hash, None);
+                continue;
+            }
+            let hash = hash.expect("hashed");
+            assert!(
+                argon2::Argon2::default()
+                    .verify_password(format!("password {i}").as_bytes(), hash.as_str())
+                    .is_ok(),
+                "customer {i} has its own password"
+            );
+        }
+    }
+
     fn arb_op() -> impl Strategy<Value = LedgerOp> {
         prop_oneof![
             4 => (0..3usize, 0..3usize, 0..7usize, 0..100_000i64, 0..200i64, 0..60i64).prop_map(
