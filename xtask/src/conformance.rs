@@ -93,7 +93,7 @@ pub(crate) fn run(options: &Options) -> Result<bool> {
         }
         None => SLUGS.to_vec(),
     };
-    let mut clientele: Option<PathBuf> = None;
+    let mut clientele: Option<server::Clientele> = None;
     let mut results = Vec::new();
     for slug in slugs {
         let folder = fixtures.join(slug);
@@ -135,9 +135,13 @@ fn run_dialect(
     root: &Path,
     folder: &Path,
     cases: &[CaseFile],
-    clientele: &mut Option<PathBuf>,
+    clientele: &mut Option<server::Clientele>,
     result: &mut DialectResult,
 ) -> Result<()> {
+    if options.against.is_none() && clientele.is_none() {
+        *clientele = Some(server::build_clientele(root)?);
+    }
+    let started = std::time::Instant::now();
     // Keeps our server alive until the cases are done.
     let _server;
     let mut target = match &options.against {
@@ -152,19 +156,21 @@ fn run_dialect(
             Target::new(url, &site_url, vars)
         }
         None => {
-            let binary = match clientele {
-                Some(binary) => binary.clone(),
-                None => clientele.insert(server::build_clientele(root)?).clone(),
-            };
-            let (server, vars) = server::start(&binary, folder)?;
+            let binary = clientele.as_ref().expect("built above");
+            let (server, vars) = server::start(binary.path(), folder)?;
             let target = Target::new(server.base_url(), server::SITE_URL, vars);
             _server = server;
             target
         }
     };
-    eprintln!("==> {}: {} case(s)", result.slug, cases.len());
     for case in cases {
         result.cases.push(replay_case(&mut target, case));
     }
+    eprintln!(
+        "==> {}: {} case(s) in {:.2} s (server start included)",
+        result.slug,
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -21,8 +21,23 @@ pub(crate) const SITE_URL: &str = "http://example.com";
 /// How long a server may take to answer `/healthz`.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Builds `clientele` once and returns the path of its executable.
-pub(crate) fn build_clientele(workspace: &Path) -> Result<PathBuf> {
+/// A private copy of the `clientele` executable.
+///
+/// Worktrees that share one cargo target directory rebuild the same executable path, so
+/// the runner copies it right after building: every server of a run is the same build.
+pub(crate) struct Clientele {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Clientele {
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Builds `clientele` and takes a private copy of the executable.
+pub(crate) fn build_clientele(workspace: &Path) -> Result<Clientele> {
     eprintln!("==> building clientele");
     let mut child = Command::new(env!("CARGO"))
         .args([
@@ -49,7 +64,15 @@ pub(crate) fn build_clientele(workspace: &Path) -> Result<PathBuf> {
     if !status.success() {
         bail!("cargo build --package clientele failed ({status})");
     }
-    executable.context("cargo build reported no clientele executable")
+    let built = executable.context("cargo build reported no clientele executable")?;
+    let dir = tempfile::Builder::new()
+        .prefix("conformance-bin-")
+        .tempdir()?;
+    let path = dir
+        .path()
+        .join(built.file_name().context("an executable has a file name")?);
+    fs::copy(&built, &path).with_context(|| format!("cannot copy {}", built.display()))?;
+    Ok(Clientele { path, _dir: dir })
 }
 
 /// A running server; dropping it stops the server and removes its database.
