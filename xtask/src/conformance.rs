@@ -127,6 +127,7 @@ pub(crate) fn run(options: &Options) -> Result<bool> {
     }
     print!("{}", report::table(&results));
     print!("{}", report::failures(&results));
+    println!("{}", report::summary_line(&results));
     Ok(results.iter().all(DialectResult::ok))
 }
 

@@ -76,6 +76,14 @@ pub(crate) fn table(results: &[DialectResult]) -> String {
     out
 }
 
+/// The closing line, in the plain form test-result readers recognise:
+/// `conformance: N passed, N failed`.
+pub(crate) fn summary_line(results: &[DialectResult]) -> String {
+    let passed: usize = results.iter().map(DialectResult::passed).sum();
+    let failed: usize = results.iter().map(DialectResult::failed).sum();
+    format!("conformance: {passed} passed, {failed} failed")
+}
+
 /// Every dialect error and failed step, readable on a terminal.
 pub(crate) fn failures(results: &[DialectResult]) -> String {
     let mut out = String::new();

@@ -256,6 +256,10 @@ fn a_wrong_expectation_fails_with_a_diff_that_names_the_field() {
         table.contains("wc-v3   |     1 |      0 |      1"),
         "{table}"
     );
+    assert_eq!(
+        report::summary_line(std::slice::from_ref(&result)),
+        "conformance: 0 passed, 1 failed"
+    );
 }
 
 #[test]
