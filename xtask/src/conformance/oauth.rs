@@ -227,6 +227,37 @@ pub(crate) fn sign(base_string: &str, consumer_secret: &str, method: SignatureMe
     base64::engine::general_purpose::STANDARD.encode(digest)
 }
 
+/// The method the legacy API signs: its `_method` query parameter, else its
+/// `X-HTTP-Method-Override` header, else the request's own (the legacy server verifies
+/// the overridden method; the REST API verifies the real one).
+pub(crate) fn legacy_signing_method(
+    method: &str,
+    query: &str,
+    override_header: Option<&str>,
+) -> String {
+    // The plugin passes the override through `sanitize_key` before upper-casing it.
+    let sanitize = |text: &str| -> String {
+        text.to_ascii_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect::<String>()
+            .to_ascii_uppercase()
+    };
+    let from_query = parse_php_query(query)
+        .into_iter()
+        .find_map(|(name, value)| match value {
+            ParamValue::Scalar(value) if name == "_method" && !value.is_empty() => Some(value),
+            _ => None,
+        });
+    match from_query
+        .as_deref()
+        .or(override_header.filter(|h| !h.is_empty()))
+    {
+        Some(overridden) => sanitize(overridden),
+        None => method.to_ascii_uppercase(),
+    }
+}
+
 /// Adds OAuth parameters and the signature to `query` (already encoded, may be empty).
 ///
 /// Any `oauth_*` parameter the case wrote itself is kept and not added again, so cases can
@@ -377,6 +408,42 @@ mod tests {
             ),
             "4PveE8CkCT1iNFI0nAnisSzPRMeQLrrmCiZRflnCbi4="
         );
+    }
+
+    /// The Python client's captured legacy `DELETE` (clients reference §2.2).
+    #[test]
+    fn captured_python_legacy_delete_verifies() {
+        let query = "force=True&oauth_consumer_key=ck_0123456789abcdef0123456789abcdef01234567&oauth_timestamp=1795339446&oauth_nonce=4b1f352a00dd36b7448712c6ef514e48e6316bdd&oauth_signature_method=HMAC-SHA256&force=True";
+        let params = parse_php_query(query);
+        let base = base_string(
+            "DELETE",
+            "http://127.0.0.1:8765/wc-api/v3/customers/1",
+            &params,
+            Normalisation::Legacy,
+        );
+        assert_eq!(
+            sign(
+                &base,
+                "cs_fedcba9876543210fedcba9876543210fedcba98",
+                SignatureMethod::HmacSha256
+            ),
+            "9WLqQ3u81Z6kVpIrU9Y1eoJp5fbfXuRxe+bHUmg6KxE="
+        );
+    }
+
+    #[test]
+    fn legacy_signs_the_overridden_method() {
+        assert_eq!(legacy_signing_method("get", "a=1", None), "GET");
+        assert_eq!(
+            legacy_signing_method("GET", "_method=delete&a=1", None),
+            "DELETE"
+        );
+        assert_eq!(legacy_signing_method("POST", "", Some("Put")), "PUT");
+        assert_eq!(
+            legacy_signing_method("POST", "_method=patch", Some("PUT")),
+            "PATCH"
+        );
+        assert_eq!(legacy_signing_method("POST", "_method=", None), "POST");
     }
 
     #[test]

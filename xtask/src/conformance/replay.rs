@@ -11,7 +11,7 @@ use similar::TextDiff;
 
 use super::case::{Auth, CaseFile, Expect, RequestSpec, Step};
 use super::matcher::{Mismatch, Reconcile, check_json, check_text, reconcile};
-use super::oauth::{Normalisation, Signer, rawurlencode};
+use super::oauth::{Normalisation, Signer, legacy_signing_method, rawurlencode};
 use super::ordered::Value;
 use super::vars::Variables;
 
@@ -269,7 +269,18 @@ fn build_request(
                     .map_or(0, |d| d.as_secs()),
                 nonce: fresh_nonce(),
             };
-            query = signer.signed_query(method, &format!("{}{path}", target.site_url), &query);
+            let signing_method = match normalisation {
+                Normalisation::Rest => method.to_owned(),
+                Normalisation::Legacy => {
+                    let header = headers
+                        .iter()
+                        .find(|(name, _)| name.eq_ignore_ascii_case("X-HTTP-Method-Override"))
+                        .map(|(_, value)| value.as_str());
+                    legacy_signing_method(method, &query, header)
+                }
+            };
+            let base_url = format!("{}{path}", target.site_url);
+            query = signer.signed_query(&signing_method, &base_url, &query);
         }
         Auth::WcBasic => {
             let credentials = format!("{}:{}", vars.text("wc_ck")?, vars.text("wc_cs")?);
@@ -600,6 +611,39 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.contains("`wc_read_ck` is not defined"), "{error}");
+    }
+
+    /// A legacy request with `_method=DELETE` is signed as a `DELETE`; the signature is
+    /// the one the server's own verifier tests accept for this request.
+    #[test]
+    fn legacy_oauth_signs_the_overridden_method() {
+        let mut vars = Variables::default();
+        vars.set(
+            "wc_ck",
+            json!("ck_0000000000000000000000000000000000000000"),
+        );
+        vars.set(
+            "wc_cs",
+            json!("cs_1111111111111111111111111111111111111111"),
+        );
+        let target = Target::new("http://127.0.0.1:9", "http://example.com", vars);
+        let built = build_request(
+            &target,
+            "GET",
+            &spec(
+                r#"{"path": "/wc-api/v3/customers/7", "auth": "wc-legacy-oauth", "query": [
+                    ["_method", "DELETE"], ["force", "true"],
+                    ["oauth_nonce", "legacynonce"], ["oauth_timestamp", "1700000000"]]}"#,
+            ),
+        )
+        .unwrap();
+        assert!(
+            built.query.ends_with(
+                "&oauth_signature=%2Fwe1sB%2BgyS1JrTrGstHnxTP6qaCJ%2BPIm%2FoUb3I%2F3kDo%3D"
+            ),
+            "{}",
+            built.query
+        );
     }
 
     #[test]
