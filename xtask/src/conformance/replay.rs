@@ -33,6 +33,8 @@ impl Target {
             .http_status_as_error(false)
             // A redirect is part of the behaviour under test, so it is not followed.
             .max_redirects(0)
+            // Cases check how servers answer methods they do not support.
+            .allow_non_standard_methods(true)
             .timeout_global(Some(Duration::from_secs(30)))
             .build();
         Self {

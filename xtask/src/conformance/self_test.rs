@@ -180,6 +180,10 @@ const GOOD_CASE: &str = r#"{
     {
       "request": {"path": "/legacy.xml"},
       "expect": {"status": 200, "body_contains": ["<id>{{$id}}</id>"]}
+    },
+    {
+      "request": {"method": "PURGE", "path": "/customers"},
+      "expect": {"status": 404, "json": {"code": "rest_no_route", "message": "No route."}}
     }
   ]
 }"#;
@@ -191,7 +195,8 @@ fn a_correct_case_passes_over_one_connection() {
     assert!(result.ok(), "{}", report::failures(&[result]));
     assert_eq!((result.passed(), result.failed()), (1, 0));
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[3].method, "PURGE");
     let create = &seen[0];
     assert_eq!(create.method, "POST");
     assert!(
