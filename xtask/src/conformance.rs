@@ -102,6 +102,7 @@ pub(crate) fn run(options: &Options) -> Result<bool> {
             cases: Vec::new(),
             error: None,
             not_run: 0,
+            server_log: None,
         };
         let cases = if folder.is_dir() {
             CaseFile::load_dir(&folder)
@@ -143,8 +144,8 @@ fn run_dialect(
         *clientele = Some(server::build_clientele(root)?);
     }
     let started = std::time::Instant::now();
-    // Keeps our server alive until the cases are done.
-    let _server;
+    // Our server, kept alive until the cases are done.
+    let mut server = None;
     let mut target = match &options.against {
         Some(url) => {
             let mut vars = Variables::default();
@@ -158,9 +159,9 @@ fn run_dialect(
         }
         None => {
             let binary = clientele.as_ref().expect("built above");
-            let (server, vars) = server::start(binary.path(), folder)?;
-            let target = Target::new(server.base_url(), server::SITE_URL, vars);
-            _server = server;
+            let (started, vars) = server::start(binary.path(), folder)?;
+            let target = Target::new(started.base_url(), server::SITE_URL, vars);
+            server = Some(started);
             target
         }
     };
@@ -173,5 +174,14 @@ fn run_dialect(
         cases.len(),
         started.elapsed().as_secs_f64()
     );
+    let server_side_failure = result
+        .cases
+        .iter()
+        .flat_map(|case| &case.steps)
+        .filter_map(|step| step.failure.as_ref())
+        .any(replay::Failure::server_side);
+    if let (Some(server), true) = (&server, server_side_failure) {
+        result.server_log = Some(server.log_tail());
+    }
     Ok(())
 }

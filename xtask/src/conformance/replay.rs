@@ -89,6 +89,15 @@ pub(crate) struct Failure {
     pub(crate) body_excerpt: Option<String>,
     /// The `json` expectation `--update` would write for this step.
     pub(crate) updated_json: Option<Value>,
+    /// The status the server answered, when it answered.
+    pub(crate) status: Option<u16>,
+}
+
+impl Failure {
+    /// Whether the server's own log may explain this failure: it answered 5xx or not at all.
+    pub(crate) fn server_side(&self) -> bool {
+        self.status.is_none_or(|status| status >= 500)
+    }
 }
 
 /// One step's result.
@@ -174,6 +183,7 @@ fn replay_step(target: &mut Target, step: &Step) -> StepReport {
     let body_json: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
     let captured = target.vars.capture(&step.capture, body_json.as_ref());
     let mut failure = compare(&step.expect, &answer, &target.vars);
+    failure.status = Some(answer.status);
     if let Err(error) = captured {
         failure.error = Some(error);
         failure
@@ -646,6 +656,17 @@ mod tests {
             "{}",
             built.query
         );
+    }
+
+    #[test]
+    fn server_side_failures_are_5xx_or_no_answer() {
+        let with = |status| Failure {
+            status,
+            ..Failure::default()
+        };
+        assert!(with(Some(500)).server_side());
+        assert!(with(None).server_side());
+        assert!(!with(Some(404)).server_side());
     }
 
     #[test]

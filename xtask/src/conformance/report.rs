@@ -19,6 +19,8 @@ pub(crate) struct DialectResult {
     pub(crate) error: Option<String>,
     /// Cases that exist but could not run because of `error`; they count as failed.
     pub(crate) not_run: usize,
+    /// The end of our server's log, kept when a step failed on the server's side.
+    pub(crate) server_log: Option<String>,
 }
 
 impl DialectResult {
@@ -128,6 +130,10 @@ pub(crate) fn failures(results: &[DialectResult]) -> String {
             if case.skipped > 0 {
                 let _ = writeln!(out, "  ({} later step(s) not run)", case.skipped);
             }
+        }
+        if let Some(log) = &result.server_log {
+            let _ = writeln!(out, "\nserver log of {} (last lines):", result.slug);
+            out.push_str(&indent(log, "  "));
         }
     }
     out

@@ -147,6 +147,7 @@ fn replay(cases: &[(&str, &str)]) -> (DialectResult, Arc<Mutex<Vec<Seen>>>, temp
             .collect(),
         error: None,
         not_run: 0,
+        server_log: None,
     };
     (result, seen, dir)
 }
@@ -336,6 +337,7 @@ fn an_empty_folder_reports_zero_cases_and_passes() {
         cases: Vec::new(),
         error: None,
         not_run: 0,
+        server_log: None,
     };
     assert!(empty.ok());
     assert!(report::table(&[empty]).contains("edd-v1  |     0 |      0 |      0"));
@@ -344,6 +346,7 @@ fn an_empty_folder_reports_zero_cases_and_passes() {
         cases: Vec::new(),
         error: Some("clientele serve exited".to_owned()),
         not_run: 3,
+        server_log: Some("ERROR store unreachable".to_owned()),
     };
     assert!(!broken.ok());
     let table = report::table(std::slice::from_ref(&broken));
@@ -351,7 +354,15 @@ fn an_empty_folder_reports_zero_cases_and_passes() {
         table.contains("edd-v2  |     3 |      0 |      3  (could not run: see below)"),
         "{table}"
     );
-    assert!(report::failures(&[broken]).contains("ERROR edd-v2: clientele serve exited"));
+    let text = report::failures(&[broken]);
+    assert!(
+        text.contains("ERROR edd-v2: clientele serve exited"),
+        "{text}"
+    );
+    assert!(
+        text.contains("server log of edd-v2 (last lines):\n  ERROR store unreachable"),
+        "{text}"
+    );
 }
 
 #[test]
