@@ -432,7 +432,12 @@ pub(crate) fn compare(expect: &Expect, answer: &Answer, vars: &Variables) -> Fai
                 check_json(expected, &actual, vars, "", mismatches);
                 if mismatches.len() > before {
                     let shown = reconcile(expected, &actual, vars, Reconcile::ForDiff);
-                    failure.diff = Some(unified_diff(&shown.to_pretty(), &actual.to_pretty()));
+                    // One value a line, so the diff marks exactly the fields that differ.
+                    let expanded = |value: &Value| {
+                        let text = serde_json::to_string_pretty(value).expect("JSON serialises");
+                        with_newline(&text)
+                    };
+                    failure.diff = Some(unified_diff(&expanded(&shown), &expanded(&actual)));
                     failure.updated_json =
                         Some(reconcile(expected, &actual, vars, Reconcile::ForUpdate));
                 }
