@@ -57,14 +57,12 @@ pub(crate) async fn handle(state: &AppState, request: Request) -> Response {
         tracing::warn!(%error, "could not record the EDD key's last access");
     }
 
-    let params = match request::decode_customers(
-        version,
-        &vars,
-        &now.to_zoned(state.site.timezone.clone()),
-    ) {
-        Ok(params) => params,
-        Err(error) => return refuse(&error, format),
-    };
+    let params =
+        match request::decode_customers(version, &vars, &now.to_zoned(state.site.timezone.clone()))
+        {
+            Ok(params) => params,
+            Err(error) => return refuse(&error, format),
+        };
     match customers(state, &params, started).await {
         Ok(node) => reply(StatusCode::OK, &node, params.format),
         Err(error) => store_failure(&error, params.format),
@@ -152,10 +150,12 @@ async fn customers(
         return Ok(not_found());
     }
     let currency = state.site.currency;
-    let rows = page
-        .items
-        .iter()
-        .map(|record| (&record.customer, Totals::from_stats(&record.stats, currency)));
+    let rows = page.items.iter().map(|record| {
+        (
+            &record.customer,
+            Totals::from_stats(&record.stats, currency),
+        )
+    });
     Ok(edd::customers_body(
         params.version,
         rows,
