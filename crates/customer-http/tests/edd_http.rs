@@ -215,9 +215,34 @@ fn matches(expected: &Value, actual: &Value) -> bool {
     }
 }
 
+/// The conformance site with the options of the slug's `server.json`.
+fn case_site(dir: &Path) -> SiteConfig {
+    let mut site = conformance_site();
+    let Ok(text) = std::fs::read(dir.join("server.json")) else {
+        return site;
+    };
+    let server: Value = serde_json::from_slice(&text).unwrap();
+    let args: Vec<&str> = server["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for pair in args.chunks(2) {
+        match pair {
+            ["--edd-default-version", version] => {
+                site.edd_default_version = version.parse().unwrap()
+            }
+            ["--timezone", zone] => site.timezone = jiff::tz::TimeZone::get(zone).unwrap(),
+            other => panic!("server option {other:?} is not understood here"),
+        }
+    }
+    site
+}
+
 async fn replay(slug: &str) -> usize {
     let dir = fixtures(slug);
-    let app = app_with(conformance_site(), Some(&dir.join("setup.json"))).await;
+    let app = app_with(case_site(&dir), Some(&dir.join("setup.json"))).await;
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
