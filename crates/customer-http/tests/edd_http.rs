@@ -414,6 +414,35 @@ async fn paths_and_query_forms_agree() {
     );
 }
 
+#[tokio::test]
+async fn only_post_bodies_carry_variables() {
+    let app = app_with(conformance_site(), None).await;
+    add_customer(&app.store, "a@example.com", "2020-01-01T00:00:00Z").await;
+    add_customer(&app.store, "b@example.com", "2020-01-02T00:00:00Z").await;
+    let query = format!("key={}&token={}", app.key.key, app.key.token);
+    let form = |method: Method| {
+        Request::new(
+            method,
+            &format!("/edd-api/v2/customers/?{query}"),
+            Bytes::from_static(b"customer=a@example.com"),
+        )
+        .header("Content-Type", "application/x-www-form-urlencoded")
+    };
+    let posted = send(&app.state, form(Method::POST)).await.json();
+    assert_eq!(posted["customers"].as_array().unwrap().len(), 1);
+    assert_eq!(posted["customers"][0]["info"]["email"], "a@example.com");
+    let got = send(&app.state, form(Method::GET)).await.json();
+    assert_eq!(got["customers"].as_array().unwrap().len(), 2);
+    // Credentials may come in the body too.
+    let body_auth = Request::new(
+        Method::POST,
+        "/edd-api/v2/customers/",
+        Bytes::from(query.clone()),
+    )
+    .header("Content-Type", "application/x-www-form-urlencoded");
+    assert_eq!(send(&app.state, body_auth).await.status, 200);
+}
+
 // ---- Totals as the ledger implies them ----
 
 /// One order of a generated ledger: status, total, refunds, currency.

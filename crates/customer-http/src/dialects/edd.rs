@@ -69,8 +69,12 @@ pub(crate) async fn handle(state: &AppState, request: Request) -> Response {
     }
 }
 
-/// Form fields of a POST body (`application/x-www-form-urlencoded`), as PHP's `$_POST`.
+/// Form fields of a POST body (`application/x-www-form-urlencoded`), as PHP's `$_POST`
+/// (which PHP fills for POST requests only).
 fn form_body(request: &Request) -> Option<PhpQuery> {
+    if request.method != http::Method::POST {
+        return None;
+    }
     let content_type = request.headers.get(http::header::CONTENT_TYPE)?;
     let is_form = content_type
         .to_str()
