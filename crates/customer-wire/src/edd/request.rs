@@ -24,18 +24,6 @@ pub const QUERY_VARS: [&str; 9] = [
     "format",
 ];
 
-/// The endpoints EDD's whitelist knows. clientele serves `customers`; the others pass
-/// the whitelist in EDD but are not served here.
-pub const KNOWN_ENDPOINTS: [&str; 7] = [
-    "stats",
-    "products",
-    "customers",
-    "sales",
-    "discounts",
-    "file-download-logs",
-    "info",
-];
-
 /// The `edd-api` value carried by a pretty path: `/edd-api/v2/customers/` →
 /// `v2/customers` (one trailing slash dropped, percent-decoding applied); `None` when
 /// the path is not under `/edd-api`.
@@ -77,6 +65,8 @@ pub fn resolve(value: &str, default: Version) -> Result<(Version, String), EddEr
         }
         _ => (default, value.to_owned()),
     };
+    // EDD's whitelist also holds stats, products, sales, discounts, file-download-logs
+    // and info; clientele serves customers only, so the rest are invalid queries here.
     if endpoint != "customers" {
         return Err(EddError::InvalidQuery);
     }
@@ -362,22 +352,6 @@ fn decode_customer_v2(value: Option<&str>) -> Option<CustomerParam> {
         given: text.to_owned(),
     })
 }
-
-/// The `date` values v2 knows.
-pub const DATE_VALUES: [&str; 12] = [
-    "today",
-    "yesterday",
-    "this_week",
-    "last_week",
-    "last_30_days",
-    "this_month",
-    "last_month",
-    "this_quarter",
-    "last_quarter",
-    "this_year",
-    "last_year",
-    "range",
-];
 
 /// v2's `date` filter as an inclusive range of whole local days (first day 00:00:00 to
 /// last day 23:59:59.999999999 in the site's time zone), in UTC instants.
