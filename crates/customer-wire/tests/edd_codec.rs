@@ -480,3 +480,73 @@ proptest! {
         prop_assert_eq!(value, expected);
     }
 }
+
+/// How many `<name>` elements an XML document has.
+fn xml_count(xml: &str, name: &str) -> usize {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut count = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(start) if start.name().as_ref() == name => count += 1,
+            quick_xml::events::Event::Eof => return count,
+            _ => {}
+        }
+    }
+}
+
+/// The texts of every leaf `<name>` element of an XML document, unescaped; panics when
+/// the document is not well-formed.
+fn xml_texts(xml: &str, name: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut texts = Vec::new();
+    let mut raw: Option<String> = None;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(start) if start.name().as_ref() == name => raw = Some(String::new()),
+            Event::Start(_) => raw = None,
+            Event::Text(text) => {
+                if let Some(raw) = raw.as_mut() {
+                    raw.push_str(&text);
+                }
+            }
+            Event::GeneralRef(reference) => {
+                if let Some(raw) = raw.as_mut() {
+                    raw.push_str(&format!("&{};", &*reference));
+                }
+            }
+            Event::End(_) => {
+                if let Some(raw) = raw.take() {
+                    texts.push(quick_xml::escape::unescape(&raw).unwrap().into_owned());
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    texts
+}
+
+proptest! {
+    /// Any printable names give well-formed XML with one `<customers>` per customer and
+    /// the names back after unescaping.
+    #[test]
+    fn xml_is_well_formed_for_any_names(
+        names in proptest::collection::vec("\\PC{0,20}", 0..4),
+        version in proptest::sample::select(vec![Version::V1, Version::V2]),
+    ) {
+        let customers: Vec<Customer> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let mut c = customer(i as i64 + 1, "a@example.com", "", "", Some("user"));
+                c.display_name = name.clone();
+                c
+            })
+            .collect();
+        let node = customers_body(version, customers.iter().map(|c| (c, totals(1, 5, 0))), 0.1);
+        let xml = render(&node, Format::Xml).text;
+        prop_assert_eq!(xml_count(&xml, "customers"), names.len());
+        prop_assert_eq!(xml_texts(&xml, "display_name"), names);
+    }
+}

@@ -285,6 +285,8 @@ fn write_xml_element(name: &str, value: &Node, out: &mut String) {
         Node::Int(v) => out.push_str(&v.to_string()),
         Node::Amount(digits) => out.push_str(&trim_amount(digits)),
         Node::Float(v) => out.push_str(&php_float(*v, FloatStyle::Text)),
+        // Like XMLWriter, escapes `<`, `>`, `&` and a carriage return (which parsers
+        // would otherwise read as a line feed).
         Node::Str(text) => out.push_str(&quick_xml::escape::partial_escape(text.as_str())),
         Node::Map(entries) => write_xml_members(entries, out),
         // A list inside a list has no name of its own in ArrayToXML; EDD's customer
@@ -381,13 +383,13 @@ mod tests {
                     Node::map([("id", Node::Int(2)), ("note", Node::Null)]),
                 ]),
             ),
-            ("name", Node::str("a & <b>")),
+            ("name", Node::str("a & <b>\r")),
         ]);
         assert_eq!(
             to_xml(&node),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edd><customers><id>1</id>\
              <spent>20</spent></customers><customers><id>2</id><note></note></customers>\
-             <name>a &amp; &lt;b&gt;</name></edd>\n"
+             <name>a &amp; &lt;b&gt;&#13;</name></edd>\n"
         );
     }
 }
