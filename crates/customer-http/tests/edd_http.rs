@@ -380,11 +380,20 @@ async fn revoked_keys_no_longer_authenticate_and_use_is_recorded() {
     let app = app_with(conformance_site(), None).await;
     add_customer(&app.store, "a@example.com", "2020-01-01T00:00:00Z").await;
     assert_eq!(app.get("/edd-api/v2/customers/", "").await.status, 200);
-    let used = app.store.api_keys().await.unwrap();
-    assert!(
-        used.iter()
+    // The use is recorded in the background: wait for it, briefly.
+    let mut recorded = false;
+    for _ in 0..100 {
+        let keys = app.store.api_keys().await.unwrap();
+        if keys
+            .iter()
             .any(|k| k.id == app.key_id && k.last_access.is_some())
-    );
+        {
+            recorded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(recorded, "the key's last use was not recorded");
     app.store.revoke_api_key(app.key_id).await.unwrap();
     let answer = app.get("/edd-api/v2/customers/", "").await;
     assert_eq!(answer.status, 403);

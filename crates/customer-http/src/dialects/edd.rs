@@ -53,9 +53,13 @@ pub(crate) async fn handle(state: &AppState, request: Request) -> Response {
         Err(Refusal::Store(error)) => return store_failure(&error, format),
     };
     let now = jiff::Timestamp::now();
-    if let Err(error) = state.store.touch_api_key(key.id, now).await {
-        tracing::warn!(%error, "could not record the EDD key's last access");
-    }
+    // Recording the key's use is a write; the read does not wait for it.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(error) = store.touch_api_key(key.id, now).await {
+            tracing::warn!(%error, "could not record the EDD key's last access");
+        }
+    });
 
     let params =
         match request::decode_customers(version, &vars, &now.to_zoned(state.site.timezone.clone()))
