@@ -1,1 +1,0 @@
-//! `edd` codec (being written).
