@@ -164,7 +164,7 @@ impl ListRequest {
             let parsed = parse_uuid(raw);
             if parsed.is_none() {
                 problems.push(format!(
-                    "The product query parameter must be a product UUID ({} given)",
+                    "The product parameter must be a product UUID ({} given)",
                     quoted(raw)
                 ));
             }
@@ -178,7 +178,7 @@ impl ListRequest {
                     let allowed: Vec<&str> =
                         SubscriptionStatus::ALL.iter().map(|s| s.as_str()).collect();
                     problems.push(format!(
-                        "The subscription_status query parameter must be one of {} ({} given)",
+                        "The subscription_status parameter must be one of {} ({} given)",
                         allowed.join(", "),
                         quoted(raw)
                     ));
@@ -271,7 +271,7 @@ impl GetRequest {
                     "access" => include.access = true,
                     "ltv" => include.ltv = true,
                     unknown => problems.push(format!(
-                        "The include query parameter accepts {} ({} given)",
+                        "The include parameter accepts {} ({} given)",
                         INCLUDE_VALUES.join(", "),
                         quoted(unknown)
                     )),
@@ -309,7 +309,7 @@ impl Problems {
         match query.get(name)? {
             PhpValue::Str(value) => Some(value.trim()).filter(|v| !v.is_empty()),
             PhpValue::List(_) | PhpValue::Map(_) => {
-                self.push(format!("The {name} query parameter must be a single value"));
+                self.push(format!("The {name} parameter must be a single value"));
                 None
             }
         }
@@ -346,9 +346,17 @@ impl Problems {
         let all_digits = raw.bytes().all(|b| b.is_ascii_digit());
         match raw.parse::<u64>() {
             Ok(page) if all_digits && (1..=MAX_PAGE).contains(&page) => page,
+            // Digits only, but too many of them for a row offset.
+            _ if all_digits && raw.bytes().any(|b| b != b'0') => {
+                self.push(format!(
+                    "The page parameter is too large ({} given)",
+                    quoted(raw)
+                ));
+                1
+            }
             _ => {
                 self.push(format!(
-                    "The page query parameter must be an integer from 1 to {MAX_PAGE} ({} given)",
+                    "The page parameter must be a positive integer ({} given)",
                     quoted(raw)
                 ));
                 1
@@ -361,7 +369,7 @@ impl Problems {
         let parsed = parse_day(raw);
         if parsed.is_none() {
             self.push(format!(
-                "The {name} query parameter must be a date in YYYY-MM-DD format ({} given)",
+                "The {name} parameter must be a date in YYYY-MM-DD format ({} given)",
                 quoted(raw)
             ));
         }
