@@ -32,23 +32,19 @@ pub const PAGE_SIZE: u64 = 20;
 /// integer, which is what databases count rows in.
 pub const MAX_PAGE: u64 = (i64::MAX as u64) / PAGE_SIZE;
 
-/// Order statuses whose totals are payments received: processing and completed orders
-/// were paid, and a refunded order was paid before its money went back (its refunds are
-/// subtracted like every other refund). Pending, on-hold (awaiting a transfer),
-/// cancelled and failed orders brought in no money.
-pub const PAYMENT_STATUSES: [OrderStatus; 3] = [
-    OrderStatus::Processing,
-    OrderStatus::Completed,
-    OrderStatus::Refunded,
-];
+/// Order statuses whose totals are payments kept: processing and completed orders were
+/// paid. A refunded order was paid and then refunded in full, so it adds nothing, whatever
+/// refunds are recorded on it; pending, on-hold (awaiting a transfer), cancelled and
+/// failed orders brought in no money, so there is nothing of theirs to refund either.
+pub const PAYMENT_STATUSES: [OrderStatus; 2] = [OrderStatus::Processing, OrderStatus::Completed];
 
 /// The message of a missing or malformed `currency`, as the seed words it.
 pub const CURRENCY_REQUIRED: &str = "A valid currency query parameter is required";
 
-/// Net lifetime value in minor units: totals of orders in [`PAYMENT_STATUSES`] minus every
-/// refund recorded in the currency.
+/// Net lifetime value in minor units: totals of orders in [`PAYMENT_STATUSES`] minus the
+/// refunds recorded on those orders.
 pub fn lifetime_value(stats: &CurrencyStats) -> i64 {
-    stats.total_in(&PAYMENT_STATUSES) - stats.refunded_in(&OrderStatus::ALL)
+    stats.total_in(&PAYMENT_STATUSES) - stats.refunded_in(&PAYMENT_STATUSES)
 }
 
 /// The seed's `orders_count`: completed orders in the currency.
@@ -216,11 +212,15 @@ impl ListRequest {
             if customer_model::email::is_email(term) {
                 filter.any_email = Some(term.clone());
             } else {
-                filter.search.push(TextSearch {
-                    term: term.clone(),
-                    fields: vec![SearchField::Names],
-                    match_id: false,
-                });
+                // First and last names are kept apart, so "Jane Doe" is looked for word by
+                // word: every word must appear in the first or the last name.
+                filter
+                    .search
+                    .extend(term.split_whitespace().map(|word| TextSearch {
+                        term: word.to_owned(),
+                        fields: vec![SearchField::Names],
+                        match_id: false,
+                    }));
             }
         }
         CustomerQuery {
@@ -369,7 +369,7 @@ impl Problems {
         let parsed = parse_day(raw);
         if parsed.is_none() {
             self.push(format!(
-                "The {name} parameter must be a date in YYYY-MM-DD format ({} given)",
+                "The {name} parameter must be a date in YYYY-MM-DD format from {FIRST_YEAR} to {LAST_YEAR} ({} given)",
                 quoted(raw)
             ));
         }
@@ -385,7 +385,13 @@ impl Problems {
     }
 }
 
-/// `YYYY-MM-DD`, a real calendar day, nothing else (no time, no short forms).
+/// The first year a date filter accepts: no order predates it.
+pub const FIRST_YEAR: i16 = 1970;
+/// The last year a date filter accepts: far enough ahead, and within what stores keep.
+pub const LAST_YEAR: i16 = 2199;
+
+/// `YYYY-MM-DD`, a real calendar day from [`FIRST_YEAR`] to [`LAST_YEAR`], nothing else
+/// (no time, no short forms).
 fn parse_day(raw: &str) -> Option<Date> {
     let bytes = raw.as_bytes();
     let shaped = bytes.len() == 10
@@ -399,6 +405,9 @@ fn parse_day(raw: &str) -> Option<Date> {
         return None;
     }
     let year: i16 = raw[0..4].parse().ok()?;
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return None;
+    }
     let month: i8 = raw[5..7].parse().ok()?;
     let day: i8 = raw[8..10].parse().ok()?;
     Date::new(year, month, day).ok()
@@ -664,7 +673,7 @@ fn encode_ltv(scoped: Option<&CurrencyStats>, currency: Currency) -> Value {
         "currency": currency.lower_code(),
         "payment_statuses": PAYMENT_STATUSES.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "payments": stats.total_in(&PAYMENT_STATUSES),
-        "refunds": stats.refunded_in(&OrderStatus::ALL),
+        "refunds": stats.refunded_in(&PAYMENT_STATUSES),
         "lifetime_value": lifetime_value(stats),
         "by_status": by_status,
     })
