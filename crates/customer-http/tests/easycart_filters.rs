@@ -286,7 +286,7 @@ fn brute_force(customers: &[SpecCustomer], query: &Query, timezone: &TimeZone) -
     }
     // Newest last order first; customers were created in index order, so a later index
     // is a higher id, which breaks ties first.
-    rows.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    rows.sort_by_key(|row| std::cmp::Reverse((row.0, row.1)));
     rows.into_iter().map(|(_, _, item)| item).collect()
 }
 
