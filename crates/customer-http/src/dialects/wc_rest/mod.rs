@@ -52,24 +52,6 @@ fn rest_route_of(request: &Request, query: &PhpQuery) -> Option<String> {
         .map(|_| path[prefix.len()..].to_owned())
 }
 
-/// `_method` (query) wins over `X-HTTP-Method-Override`; both are upper-cased.
-fn effective_method(request: &Request, query: &PhpQuery) -> (Method, bool) {
-    let override_value = query.get_str("_method").map(str::to_owned).or_else(|| {
-        request
-            .headers
-            .get("x-http-method-override")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
-    match override_value
-        .map(|m| m.trim().to_ascii_uppercase())
-        .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
-    {
-        Some(method) => (method, true),
-        None => (request.method.clone(), false),
-    }
-}
-
 fn home_url(state: &AppState, request: &Request) -> String {
     let site = state.site.site_url.trim_end_matches('/');
     if woo_auth::is_https(state, request) {
@@ -118,7 +100,8 @@ fn form(request: &Request) -> Params {
 /// Answers a request routed to this dialect.
 pub(crate) async fn handle(state: &AppState, request: Request) -> Response {
     let query = PhpQuery::parse(request.query());
-    let (method, overridden) = effective_method(&request, &query);
+    let method = woo_auth::effective_method(&request, Flavor::Rest);
+    let overridden = method != request.method;
     let head = method == Method::HEAD;
     let home = home_url(state, &request);
     let route_text = rest_route_of(&request, &query).unwrap_or_default();
@@ -152,11 +135,9 @@ async fn pipeline(
         WooCaller::Anonymous
     };
     let authenticated = matches!(caller, WooCaller::Key(_));
-    if let WooCaller::Key(key) = &caller {
-        if let Err(error) = woo_auth::check_scope(key, &method, Flavor::Rest) {
-            return Reply::error(RestError::new(error.status, error.code, error.message))
-                .authenticated(true);
-        }
+    if let Err(error) = woo_auth::authorize(state, &caller, &method, Flavor::Rest).await {
+        return Reply::error(RestError::new(error.status, error.code, error.message))
+            .authenticated(true);
     }
     let route = parse_route(&route_text);
     if method == Method::OPTIONS {

@@ -102,7 +102,15 @@ async fn list_inner(call: &Call<'_>) -> Outcome {
         .store
         .list_customers(&list.to_query())
         .await
-        .map_err(|e| store_failure(&e))?;
+        .map_err(|error| match error {
+            // A date the store cannot represent (before 1677 or after 2262).
+            StoreError::Invalid { field, reason } => RestError::new(
+                400,
+                "rest_invalid_param",
+                format!("Invalid parameter(s): {field} {reason}"),
+            ),
+            other => store_failure(&other),
+        })?;
     let items: Vec<Value> = page
         .items
         .iter()
