@@ -147,3 +147,56 @@ async fn a_read_key_cannot_write_even_on_unknown_routes() {
         );
     }
 }
+
+fn legacy_error(message: &str) -> Value {
+    json!({"errors": [{"code": "woocommerce_api_authentication_error", "message": message}]})
+}
+
+#[tokio::test]
+async fn legacy_needs_oauth_parameters_over_http() {
+    let state = site().await;
+    let (status, body) = send(&state, Request::get("/wc-api/v3/customers")).await;
+    assert_eq!(
+        (status, body),
+        (404, legacy_error("oauth_consumer_key parameter is missing"))
+    );
+    // Basic is not looked at over plain http.
+    let request = Request::get("/wc-api/v3/customers?oauth_consumer_key=x")
+        .header("authorization", &basic(REF_CK, REF_CS));
+    let (status, body) = send(&state, request).await;
+    assert_eq!(
+        (status, body),
+        (404, legacy_error("oauth_timestamp parameter is missing"))
+    );
+}
+
+#[tokio::test]
+async fn legacy_over_https_takes_query_keys_or_basic() {
+    let state = site().await;
+    let query = https(Request::get(&format!(
+        "/wc-api/v3/customers/count?consumer_key={REF_CK}&consumer_secret={REF_CS}"
+    )));
+    assert_eq!(send(&state, query).await, (200, json!({"count": 0})));
+    let header = https(
+        Request::get("/wc-api/v3/customers/count").header("authorization", &basic(REF_CK, REF_CS)),
+    );
+    assert_eq!(send(&state, header).await, (200, json!({"count": 0})));
+    let wrong = https(
+        Request::get("/wc-api/v3/customers").header("authorization", &basic(REF_CK, "cs_wrong")),
+    );
+    assert_eq!(
+        send(&state, wrong).await,
+        (401, legacy_error("Consumer Secret is invalid."))
+    );
+    let read_key_writes = https(
+        Request::new(Method::POST, "/wc-api/v3/customers", "{}")
+            .header("authorization", &basic(READ_CK, READ_CS)),
+    );
+    assert_eq!(
+        send(&state, read_key_writes).await,
+        (
+            401,
+            legacy_error("The API key provided does not have write permissions.")
+        )
+    );
+}
