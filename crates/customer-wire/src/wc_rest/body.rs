@@ -100,11 +100,12 @@ pub fn validate_args(
         for field in address_fields(is_billing, version) {
             match address.get(*field) {
                 None => {}
-                Some(Value::String(text)) => {
-                    if *field == "email" && !customer_model::email::is_email(text) {
-                        errors.push(ParamError::invalid_email(name));
-                    }
+                Some(Value::String(text))
+                    if *field == "email" && !customer_model::email::is_email(text) =>
+                {
+                    errors.push(ParamError::invalid_email(name));
                 }
+                Some(Value::String(_)) => {}
                 Some(_) => errors.push(ParamError::not_of_type(
                     name,
                     &format!("{name}[{field}]"),
@@ -137,25 +138,25 @@ fn validate_meta(value: &Value, errors: &mut Vec<ParamError>) {
             ));
             return;
         };
-        if let Some(id) = entry.get("id") {
-            if as_integer(id).is_none() {
-                errors.push(ParamError::not_of_type(
-                    "meta_data",
-                    &format!("meta_data[{i}][id]"),
-                    "integer",
-                ));
-                return;
-            }
+        if let Some(id) = entry.get("id")
+            && as_integer(id).is_none()
+        {
+            errors.push(ParamError::not_of_type(
+                "meta_data",
+                &format!("meta_data[{i}][id]"),
+                "integer",
+            ));
+            return;
         }
-        if let Some(key) = entry.get("key") {
-            if !key.is_string() {
-                errors.push(ParamError::not_of_type(
-                    "meta_data",
-                    &format!("meta_data[{i}][key]"),
-                    "string",
-                ));
-                return;
-            }
+        if let Some(key) = entry.get("key")
+            && !key.is_string()
+        {
+            errors.push(ParamError::not_of_type(
+                "meta_data",
+                &format!("meta_data[{i}][key]"),
+                "string",
+            ));
+            return;
         }
     }
 }
@@ -402,10 +403,11 @@ pub fn decode_update(params: &Params, version: Version) -> Result<UpdateCommand,
         None => None,
     };
     let billing = address_patch(params.get("billing"), true, version);
-    if let Some(billing_email) = billing.as_ref().and_then(|b| b.email.as_deref()) {
-        if !billing_email.is_empty() && !customer_model::email::is_email(billing_email) {
-            return Err(RestError::customer_invalid_billing_email());
-        }
+    if let Some(billing_email) = billing.as_ref().and_then(|b| b.email.as_deref())
+        && !billing_email.is_empty()
+        && !customer_model::email::is_email(billing_email)
+    {
+        return Err(RestError::customer_invalid_billing_email());
     }
     let patch = CustomerPatch {
         email: parsed_email,

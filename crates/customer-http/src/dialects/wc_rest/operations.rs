@@ -264,25 +264,24 @@ async fn update_customer(
 ) -> Result<(Customer, CustomerStats), RestError> {
     let command = body::decode_update(params, call.route.version)?;
     let existing = registered(call, id).await?;
-    if check_roles {
-        if let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref()) {
-            if !role_is_editable(account.role) {
-                let current = existing.as_ref().map(|c| c.email.as_str());
-                if command.email.as_deref().is_some_and(|e| Some(e) != current) {
-                    return Err(RestError::protected_prop(
-                        "email",
-                        account.role.as_str(),
-                        call.authenticated(),
-                    ));
-                }
-                if command.has_password {
-                    return Err(RestError::protected_prop(
-                        "password",
-                        account.role.as_str(),
-                        call.authenticated(),
-                    ));
-                }
-            }
+    if check_roles
+        && let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref())
+        && !role_is_editable(account.role)
+    {
+        let current = existing.as_ref().map(|c| c.email.as_str());
+        if command.email.as_deref().is_some_and(|e| Some(e) != current) {
+            return Err(RestError::protected_prop(
+                "email",
+                account.role.as_str(),
+                call.authenticated(),
+            ));
+        }
+        if command.has_password {
+            return Err(RestError::protected_prop(
+                "password",
+                account.role.as_str(),
+                call.authenticated(),
+            ));
         }
     }
     let existing = existing.ok_or_else(RestError::invalid_id_update)?;
@@ -297,10 +296,10 @@ async fn update_customer(
             }
         }
     }
-    if let Some(username) = &command.username {
-        if Some(username.as_str()) != existing.username().map(Username::as_str) {
-            return Err(RestError::username_not_editable());
-        }
+    if let Some(username) = &command.username
+        && Some(username.as_str()) != existing.username().map(Username::as_str)
+    {
+        return Err(RestError::username_not_editable());
     }
     let updated = match call
         .state
@@ -346,15 +345,14 @@ async fn delete_customer(
     check_roles: bool,
 ) -> Result<(Customer, CustomerStats), RestError> {
     let existing = registered(call, id).await?;
-    if check_roles {
-        if let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref()) {
-            if !role_is_editable(account.role) {
-                return Err(RestError::protected_role_delete(
-                    account.role.as_str(),
-                    call.authenticated(),
-                ));
-            }
-        }
+    if check_roles
+        && let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref())
+        && !role_is_editable(account.role)
+    {
+        return Err(RestError::protected_role_delete(
+            account.role.as_str(),
+            call.authenticated(),
+        ));
     }
     if !force {
         return Err(RestError::trash_not_supported());

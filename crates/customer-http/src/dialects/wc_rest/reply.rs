@@ -81,19 +81,19 @@ impl Reply {
         overridden: bool,
     ) -> Response {
         let mut body = self.body;
-        if !self.is_error {
-            if let Some(fields) = query.get("_fields").map(fields_of) {
-                body = match self.shape {
-                    Shape::Item => trim_item(&body, &fields, true),
-                    Shape::List => match body {
-                        Value::Array(items) => Value::Array(
-                            items.iter().map(|i| trim_item(i, &fields, false)).collect(),
-                        ),
-                        other => other,
-                    },
-                    Shape::Other => body,
-                };
-            }
+        if !self.is_error
+            && let Some(fields) = query.get("_fields").map(fields_of)
+        {
+            body = match self.shape {
+                Shape::Item => trim_item(&body, &fields, true),
+                Shape::List => match body {
+                    Value::Array(items) => {
+                        Value::Array(items.iter().map(|i| trim_item(i, &fields, false)).collect())
+                    }
+                    other => other,
+                },
+                Shape::Other => body,
+            };
         }
         let mut status = self.status;
         let mut envelope_headers = self.headers;
@@ -195,10 +195,8 @@ fn trim_item(item: &Value, fields: &[Vec<String>], keep_links: bool) -> Value {
         return item.clone();
     };
     let mut out = trim_object(map, fields);
-    if keep_links {
-        if let (Value::Object(out_map), Some(links)) = (&mut out, map.get("_links")) {
-            out_map.insert("_links".into(), links.clone());
-        }
+    if keep_links && let (Value::Object(out_map), Some(links)) = (&mut out, map.get("_links")) {
+        out_map.insert("_links".into(), links.clone());
     }
     out
 }
