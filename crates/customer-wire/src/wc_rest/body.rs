@@ -440,11 +440,34 @@ pub struct BatchCommand {
     /// Create items (non-objects become empty items, which fail like WooCommerce's).
     pub create: Vec<Params>,
     /// Update items.
-    pub update: Vec<Params>,
+    pub update: Vec<BatchUpdate>,
     /// Ids to delete; `0` and non-numeric entries are skipped as WooCommerce does.
     pub delete: Vec<i64>,
     /// Items counted against the limit (every entry of the three lists).
     pub total: usize,
+}
+
+/// One update item of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchUpdate {
+    /// The item's `id` as sent (`null` when absent): error entries repeat it.
+    pub raw_id: Value,
+    /// The id looked up (`0` when the raw id is not a number).
+    pub id: i64,
+    /// The item's fields.
+    pub params: Params,
+}
+
+/// A batch create item's parameters: the batch request's `context` applies to every item
+/// (WooCommerce copies the query parameters into each sub-request).
+pub fn batch_create_params(request: &Params, item: &Params) -> Params {
+    let mut params: Params = request
+        .iter()
+        .filter(|(name, _)| name.as_str() == "context")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    params.extend(item.clone());
+    params
 }
 
 /// Reads `create`, `update` and `delete` of a batch body.
@@ -467,7 +490,17 @@ pub fn decode_batch(params: &Params) -> BatchCommand {
     let total = create.len() + update.len() + delete.len();
     BatchCommand {
         create: objects(create),
-        update: objects(update),
+        update: objects(update)
+            .into_iter()
+            .map(|params| {
+                let raw_id = params.get("id").cloned().unwrap_or(Value::Null);
+                BatchUpdate {
+                    id: as_integer(&raw_id).unwrap_or(0),
+                    raw_id,
+                    params,
+                }
+            })
+            .collect(),
         delete: delete
             .iter()
             .filter_map(as_integer)
@@ -600,9 +633,13 @@ mod tests {
     #[test]
     fn batch_deletes_skip_zero_and_junk() {
         let batch = decode_batch(&params(
-            json!({"delete": [25, 0, "x", "7"], "create": [{}]}),
+            json!({"delete": [25, 0, "x", "7"], "create": [{}], "update": [{"first_name": "x"}]}),
         ));
         assert_eq!(batch.delete, [25, 7]);
-        assert_eq!(batch.total, 5);
+        assert_eq!(
+            (batch.update[0].id, &batch.update[0].raw_id),
+            (0, &Value::Null)
+        );
+        assert_eq!(batch.total, 6);
     }
 }

@@ -483,6 +483,17 @@ fn flatten(name: &str, value: &Value, pairs: &mut Vec<(String, String)>) {
     }
 }
 
+/// The route's `id` argument: an `id` parameter (body or query) overrides the path, as
+/// WordPress's parameter precedence has it, and must be an integer.
+pub fn route_id(params: &Params, path_id: i64) -> Result<i64, RestError> {
+    match params.get("id") {
+        None => Ok(path_id),
+        Some(value) => as_integer(value).ok_or_else(|| {
+            RestError::invalid_params(vec![ParamError::not_of_type("id", "id", "integer")])
+        }),
+    }
+}
+
 /// `context` of `GET /customers/{id}`: `view` or `edit`.
 pub fn decode_retrieve(params: &Params) -> Result<(), RestError> {
     let mut errors = Vec::new();
@@ -635,6 +646,18 @@ mod tests {
         let at = parse_iso8601("2026-01-01T01:00:00", &warsaw).unwrap();
         assert_eq!(at.to_string(), "2026-01-01T00:00:00Z");
         assert!(parse_iso8601("yesterday", &warsaw).is_none());
+    }
+
+    #[test]
+    fn a_parameter_id_overrides_the_path() {
+        assert_eq!(route_id(&Params::new(), 5), Ok(5));
+        assert_eq!(route_id(&params(json!({"id": "7"})), 5), Ok(7));
+        assert_eq!(
+            route_id(&params(json!({"id": "abc"})), 5)
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]
