@@ -151,10 +151,10 @@ fn stable(mut body: Value) -> Value {
             "date_modified",
             "date_modified_gmt",
         ] {
-            if let Some(value) = item.get_mut(key) {
-                if value.is_string() {
-                    *value = json!("[datetime]");
-                }
+            if let Some(value) = item.get_mut(key)
+                && value.is_string()
+            {
+                *value = json!("[datetime]");
             }
         }
     }

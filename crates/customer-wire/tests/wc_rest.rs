@@ -21,33 +21,36 @@ fn usd() -> Currency {
     Currency::parse("USD").unwrap()
 }
 
-fn address(
-    first: &str,
-    last: &str,
-    line: &str,
-    city: &str,
-    state: &str,
-    postcode: &str,
-    country: &str,
-    email: &str,
-    phone: &str,
-) -> Address {
+/// An address from its filled fields, in the order first name, last name, line 1, city,
+/// state, postcode, country, e-mail, phone.
+fn address(fields: [&str; 9]) -> Address {
+    let [
+        first,
+        last,
+        line,
+        city,
+        state,
+        postcode,
+        country,
+        email,
+        phone,
+    ] = fields.map(String::from);
     Address {
-        first_name: first.into(),
-        last_name: last.into(),
-        address_1: line.into(),
-        city: city.into(),
-        state: state.into(),
-        postcode: postcode.into(),
-        country: country.into(),
-        email: email.into(),
-        phone: phone.into(),
+        first_name: first,
+        last_name: last,
+        address_1: line,
+        city,
+        state,
+        postcode,
+        country,
+        email,
+        phone,
         ..Address::default()
     }
 }
 
 fn john() -> Customer {
-    let billing = address(
+    let billing = address([
         "John",
         "Doe",
         "969 Market",
@@ -57,7 +60,7 @@ fn john() -> Customer {
         "US",
         "john.doe@example.com",
         "(555) 555-5555",
-    );
+    ]);
     let mut shipping = billing.clone();
     shipping.email.clear();
     shipping.phone.clear();
@@ -95,7 +98,7 @@ fn john() -> Customer {
 }
 
 fn joao() -> Customer {
-    let billing = address(
+    let billing = address([
         "João",
         "Silva",
         "Av. Brasil, 432",
@@ -105,7 +108,7 @@ fn joao() -> Customer {
         "BR",
         "joao.silva@example.com",
         "(55) 5555-5555",
-    );
+    ]);
     let mut shipping = billing.clone();
     shipping.email.clear();
     Customer {

@@ -100,11 +100,12 @@ pub fn validate_args(
         for field in address_fields(is_billing, version) {
             match address.get(*field) {
                 None => {}
-                Some(Value::String(text)) => {
-                    if *field == "email" && !customer_model::email::is_email(text) {
-                        errors.push(ParamError::invalid_email(name));
-                    }
+                Some(Value::String(text))
+                    if *field == "email" && !customer_model::email::is_email(text) =>
+                {
+                    errors.push(ParamError::invalid_email(name));
                 }
+                Some(Value::String(_)) => {}
                 Some(_) => errors.push(ParamError::not_of_type(
                     name,
                     &format!("{name}[{field}]"),
@@ -137,25 +138,25 @@ fn validate_meta(value: &Value, errors: &mut Vec<ParamError>) {
             ));
             return;
         };
-        if let Some(id) = entry.get("id") {
-            if as_integer(id).is_none() {
-                errors.push(ParamError::not_of_type(
-                    "meta_data",
-                    &format!("meta_data[{i}][id]"),
-                    "integer",
-                ));
-                return;
-            }
+        if let Some(id) = entry.get("id")
+            && as_integer(id).is_none()
+        {
+            errors.push(ParamError::not_of_type(
+                "meta_data",
+                &format!("meta_data[{i}][id]"),
+                "integer",
+            ));
+            return;
         }
-        if let Some(key) = entry.get("key") {
-            if !key.is_string() {
-                errors.push(ParamError::not_of_type(
-                    "meta_data",
-                    &format!("meta_data[{i}][key]"),
-                    "string",
-                ));
-                return;
-            }
+        if let Some(key) = entry.get("key")
+            && !key.is_string()
+        {
+            errors.push(ParamError::not_of_type(
+                "meta_data",
+                &format!("meta_data[{i}][key]"),
+                "string",
+            ));
+            return;
         }
     }
 }
@@ -402,10 +403,11 @@ pub fn decode_update(params: &Params, version: Version) -> Result<UpdateCommand,
         None => None,
     };
     let billing = address_patch(params.get("billing"), true, version);
-    if let Some(billing_email) = billing.as_ref().and_then(|b| b.email.as_deref()) {
-        if !billing_email.is_empty() && !customer_model::email::is_email(billing_email) {
-            return Err(RestError::customer_invalid_billing_email());
-        }
+    if let Some(billing_email) = billing.as_ref().and_then(|b| b.email.as_deref())
+        && !billing_email.is_empty()
+        && !customer_model::email::is_email(billing_email)
+    {
+        return Err(RestError::customer_invalid_billing_email());
     }
     let patch = CustomerPatch {
         email: parsed_email,
@@ -438,11 +440,34 @@ pub struct BatchCommand {
     /// Create items (non-objects become empty items, which fail like WooCommerce's).
     pub create: Vec<Params>,
     /// Update items.
-    pub update: Vec<Params>,
+    pub update: Vec<BatchUpdate>,
     /// Ids to delete; `0` and non-numeric entries are skipped as WooCommerce does.
     pub delete: Vec<i64>,
     /// Items counted against the limit (every entry of the three lists).
     pub total: usize,
+}
+
+/// One update item of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchUpdate {
+    /// The item's `id` as sent (`null` when absent): error entries repeat it.
+    pub raw_id: Value,
+    /// The id looked up (`0` when the raw id is not a number).
+    pub id: i64,
+    /// The item's fields.
+    pub params: Params,
+}
+
+/// A batch create item's parameters: the batch request's `context` applies to every item
+/// (WooCommerce copies the query parameters into each sub-request).
+pub fn batch_create_params(request: &Params, item: &Params) -> Params {
+    let mut params: Params = request
+        .iter()
+        .filter(|(name, _)| name.as_str() == "context")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    params.extend(item.clone());
+    params
 }
 
 /// Reads `create`, `update` and `delete` of a batch body.
@@ -465,7 +490,17 @@ pub fn decode_batch(params: &Params) -> BatchCommand {
     let total = create.len() + update.len() + delete.len();
     BatchCommand {
         create: objects(create),
-        update: objects(update),
+        update: objects(update)
+            .into_iter()
+            .map(|params| {
+                let raw_id = params.get("id").cloned().unwrap_or(Value::Null);
+                BatchUpdate {
+                    id: as_integer(&raw_id).unwrap_or(0),
+                    raw_id,
+                    params,
+                }
+            })
+            .collect(),
         delete: delete
             .iter()
             .filter_map(as_integer)
@@ -598,9 +633,13 @@ mod tests {
     #[test]
     fn batch_deletes_skip_zero_and_junk() {
         let batch = decode_batch(&params(
-            json!({"delete": [25, 0, "x", "7"], "create": [{}]}),
+            json!({"delete": [25, 0, "x", "7"], "create": [{}], "update": [{"first_name": "x"}]}),
         ));
         assert_eq!(batch.delete, [25, 7]);
-        assert_eq!(batch.total, 5);
+        assert_eq!(
+            (batch.update[0].id, &batch.update[0].raw_id),
+            (0, &Value::Null)
+        );
+        assert_eq!(batch.total, 6);
     }
 }

@@ -399,6 +399,16 @@ impl RestError {
         )
     }
 
+    /// `400 rest_invalid_param` for a value the store cannot keep (a date before 1677 or
+    /// after 2262), naming the field and the reason.
+    pub fn unrepresentable(field: &str, reason: &str) -> Self {
+        Self::new(
+            400,
+            "rest_invalid_param",
+            format!("Invalid parameter(s): {field} {reason}"),
+        )
+    }
+
     /// `500 woocommerce_rest_internal_error` when the store fails (not a WooCommerce code:
     /// WordPress would answer a database failure with a generic error page).
     pub fn internal(message: &str) -> Self {

@@ -10,12 +10,14 @@
 //! - [`body`]: create, update and batch bodies into model inputs.
 //! - [`encode`]: model records into the response objects of [`dto`].
 //! - [`errors`]: WordPress's error body and every error of the catalogue.
+//! - [`global`]: `_fields`, `_envelope` and the `OPTIONS` description.
 //! - [`username`]: WooCommerce's username generation from an e-mail address.
 
 pub mod body;
 pub mod dto;
 pub mod encode;
 pub mod errors;
+pub mod global;
 pub mod params;
 pub mod route;
 pub mod username;

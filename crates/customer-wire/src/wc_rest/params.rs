@@ -145,9 +145,7 @@ fn check_date(
     timezone: &TimeZone,
     errors: &mut Vec<ParamError>,
 ) -> Option<Timestamp> {
-    let Some(text) = check_string(name, value, errors) else {
-        return None;
-    };
+    let text = check_string(name, value, errors)?;
     let parsed = parse_iso8601(&text, timezone);
     if parsed.is_none() {
         errors.push(ParamError::invalid_date(name));
@@ -188,28 +186,28 @@ pub fn decode_list(params: &Params, timezone: &TimeZone) -> Result<ListParams, R
         modified: TimeRange::default(),
     };
     check_context(params, &CONTEXTS, &mut errors);
-    if let Some(value) = params.get("page") {
-        if let Some(page) = check_integer("page", value, &mut errors) {
-            if page < 1 {
-                errors.push(ParamError::out_of_bounds(
-                    "page",
-                    "page must be greater than or equal to 1".into(),
-                ));
-            } else {
-                list.page = page.unsigned_abs();
-            }
+    if let Some(value) = params.get("page")
+        && let Some(page) = check_integer("page", value, &mut errors)
+    {
+        if page < 1 {
+            errors.push(ParamError::out_of_bounds(
+                "page",
+                "page must be greater than or equal to 1".into(),
+            ));
+        } else {
+            list.page = page.unsigned_abs();
         }
     }
-    if let Some(value) = params.get("per_page") {
-        if let Some(per_page) = check_integer("per_page", value, &mut errors) {
-            if !(1..=100).contains(&per_page) {
-                errors.push(ParamError::out_of_bounds(
-                    "per_page",
-                    "per_page must be between 1 (inclusive) and 100 (inclusive)".into(),
-                ));
-            } else {
-                list.per_page = per_page.unsigned_abs();
-            }
+    if let Some(value) = params.get("per_page")
+        && let Some(per_page) = check_integer("per_page", value, &mut errors)
+    {
+        if !(1..=100).contains(&per_page) {
+            errors.push(ParamError::out_of_bounds(
+                "per_page",
+                "per_page must be between 1 (inclusive) and 100 (inclusive)".into(),
+            ));
+        } else {
+            list.per_page = per_page.unsigned_abs();
         }
     }
     if let Some(value) = params.get("search") {
@@ -223,33 +221,33 @@ pub fn decode_list(params: &Params, timezone: &TimeZone) -> Result<ListParams, R
     if let Some(value) = params.get("include") {
         list.include = check_id_list("include", value, &mut errors);
     }
-    if let Some(value) = params.get("offset") {
-        if let Some(offset) = check_integer("offset", value, &mut errors) {
-            list.offset = offset.unsigned_abs();
-        }
+    if let Some(value) = params.get("offset")
+        && let Some(offset) = check_integer("offset", value, &mut errors)
+    {
+        list.offset = offset.unsigned_abs();
     }
-    if let Some(value) = params.get("order") {
-        if let Some(i) = check_enum("order", value, &ORDERS, &mut errors) {
-            list.order = [SortDirection::Ascending, SortDirection::Descending][i];
-        }
+    if let Some(value) = params.get("order")
+        && let Some(i) = check_enum("order", value, &ORDERS, &mut errors)
+    {
+        list.order = [SortDirection::Ascending, SortDirection::Descending][i];
     }
-    if let Some(value) = params.get("orderby") {
-        if let Some(i) = check_enum("orderby", value, &ORDER_BYS, &mut errors) {
-            list.orderby = [
-                OrderBy::Id,
-                OrderBy::Include,
-                OrderBy::Name,
-                OrderBy::RegisteredDate,
-            ][i];
-        }
+    if let Some(value) = params.get("orderby")
+        && let Some(i) = check_enum("orderby", value, &ORDER_BYS, &mut errors)
+    {
+        list.orderby = [
+            OrderBy::Id,
+            OrderBy::Include,
+            OrderBy::Name,
+            OrderBy::RegisteredDate,
+        ][i];
     }
-    if let Some(value) = params.get("email") {
-        if let Some(email) = check_string("email", value, &mut errors) {
-            if customer_model::email::is_email(&email) {
-                list.email = Some(email);
-            } else {
-                errors.push(ParamError::invalid_email("email"));
-            }
+    if let Some(value) = params.get("email")
+        && let Some(email) = check_string("email", value, &mut errors)
+    {
+        if customer_model::email::is_email(&email) {
+            list.email = Some(email);
+        } else {
+            errors.push(ParamError::invalid_email("email"));
         }
     }
     if let Some(value) = params.get("role") {
@@ -377,7 +375,8 @@ impl ListParams {
     pub fn pagination(&self, total: u64) -> Pagination {
         let total_pages = total.div_ceil(self.per_page);
         // WooCommerce: page = ceil(offset / per_page + 1).
-        let page = self.skip() / self.per_page + 1 + u64::from(self.skip() % self.per_page != 0);
+        let page =
+            self.skip() / self.per_page + 1 + u64::from(!self.skip().is_multiple_of(self.per_page));
         let prev = (page > 1).then(|| (page - 1).min(total_pages));
         let next = (total_pages > page).then_some(page + 1);
         Pagination {
@@ -484,6 +483,17 @@ fn flatten(name: &str, value: &Value, pairs: &mut Vec<(String, String)>) {
     }
 }
 
+/// The route's `id` argument: an `id` parameter (body or query) overrides the path, as
+/// WordPress's parameter precedence has it, and must be an integer.
+pub fn route_id(params: &Params, path_id: i64) -> Result<i64, RestError> {
+    match params.get("id") {
+        None => Ok(path_id),
+        Some(value) => as_integer(value).ok_or_else(|| {
+            RestError::invalid_params(vec![ParamError::not_of_type("id", "id", "integer")])
+        }),
+    }
+}
+
 /// `context` of `GET /customers/{id}`: `view` or `edit`.
 pub fn decode_retrieve(params: &Params) -> Result<(), RestError> {
     let mut errors = Vec::new();
@@ -520,10 +530,10 @@ pub fn decode_delete(params: &Params) -> Result<DeleteParams, RestError> {
             None => errors.push(ParamError::not_of_type("force", "force", "boolean")),
         }
     }
-    if let Some(value) = params.get("reassign") {
-        if let Some(reassign) = check_integer("reassign", value, &mut errors) {
-            delete.reassign = reassign;
-        }
+    if let Some(value) = params.get("reassign")
+        && let Some(reassign) = check_integer("reassign", value, &mut errors)
+    {
+        delete.reassign = reassign;
     }
     finish(errors, delete)
 }
@@ -636,6 +646,18 @@ mod tests {
         let at = parse_iso8601("2026-01-01T01:00:00", &warsaw).unwrap();
         assert_eq!(at.to_string(), "2026-01-01T00:00:00Z");
         assert!(parse_iso8601("yesterday", &warsaw).is_none());
+    }
+
+    #[test]
+    fn a_parameter_id_overrides_the_path() {
+        assert_eq!(route_id(&Params::new(), 5), Ok(5));
+        assert_eq!(route_id(&params(json!({"id": "7"})), 5), Ok(7));
+        assert_eq!(
+            route_id(&params(json!({"id": "abc"})), 5)
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]

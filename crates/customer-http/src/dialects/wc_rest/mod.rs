@@ -3,8 +3,8 @@
 //! The order of checks is WordPress's, because it decides which error a client sees:
 //! method override → authentication → key scope → `OPTIONS` → route and method →
 //! JSON body → required arguments → argument validation → permission → handler →
-//! `_fields`/`_envelope` and headers. Handlers live in [`operations`]; the response
-//! dressing (headers, `_fields`, `_envelope`, HEAD) in [`reply`].
+//! `_fields`/`_envelope` and headers. Handlers live in `operations`; the response
+//! dressing (headers, `_fields`, `_envelope`, HEAD) in `reply`.
 
 mod operations;
 mod reply;
@@ -54,10 +54,10 @@ fn rest_route_of(request: &Request, query: &PhpQuery) -> Option<String> {
 
 fn home_url(state: &AppState, request: &Request) -> String {
     let site = state.site.site_url.trim_end_matches('/');
-    if woo_auth::is_https(state, request) {
-        if let Some(rest) = site.strip_prefix("http://") {
-            return format!("https://{rest}");
-        }
+    if woo_auth::is_https(state, request)
+        && let Some(rest) = site.strip_prefix("http://")
+    {
+        return format!("https://{rest}");
     }
     site.to_owned()
 }

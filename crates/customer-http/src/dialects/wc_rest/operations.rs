@@ -11,7 +11,7 @@ use customer_wire::wc_rest::encode::{self, DownloadParts, EncodeContext};
 use customer_wire::wc_rest::errors::{Action, RestError};
 use customer_wire::wc_rest::params;
 use customer_wire::wc_rest::username::{base_username, with_suffix};
-use customer_wire::wc_rest::values::{Params, as_integer};
+use customer_wire::wc_rest::values::Params;
 use serde_json::Value;
 
 use super::Call;
@@ -76,19 +76,6 @@ async fn stats_of(call: &Call<'_>, id: CustomerId) -> Result<CustomerStats, Rest
         .map_err(|e| store_failure(&e))
 }
 
-/// The route's `id` argument: a body or query `id` overrides the path (WordPress's
-/// parameter precedence) and must be an integer.
-fn item_id(call: &Call<'_>, path_id: i64) -> Result<i64, RestError> {
-    match call.params.get("id") {
-        None => Ok(path_id),
-        Some(value) => as_integer(value).ok_or_else(|| {
-            RestError::invalid_params(vec![
-                customer_wire::wc_rest::errors::ParamError::not_of_type("id", "id", "integer"),
-            ])
-        }),
-    }
-}
-
 /// `GET /customers`.
 pub(crate) async fn list(call: &Call<'_>) -> Reply {
     reply(list_inner(call).await)
@@ -104,11 +91,7 @@ async fn list_inner(call: &Call<'_>) -> Outcome {
         .await
         .map_err(|error| match error {
             // A date the store cannot represent (before 1677 or after 2262).
-            StoreError::Invalid { field, reason } => RestError::new(
-                400,
-                "rest_invalid_param",
-                format!("Invalid parameter(s): {field} {reason}"),
-            ),
+            StoreError::Invalid { field, reason } => RestError::unrepresentable(&field, &reason),
             other => store_failure(&other),
         })?;
     let items: Vec<Value> = page
@@ -133,7 +116,7 @@ pub(crate) async fn retrieve(call: &Call<'_>, path_id: i64) -> Reply {
 }
 
 async fn retrieve_inner(call: &Call<'_>, path_id: i64) -> Outcome {
-    let id = item_id(call, path_id)?;
+    let id = params::route_id(&call.params, path_id)?;
     params::decode_retrieve(&call.params)?;
     permit(call, Action::View)?;
     let customer = registered(call, id)
@@ -238,7 +221,7 @@ pub(crate) async fn update(call: &Call<'_>, path_id: i64) -> Reply {
 }
 
 async fn update_inner(call: &Call<'_>, path_id: i64) -> Outcome {
-    let id = item_id(call, path_id)?;
+    let id = params::route_id(&call.params, path_id)?;
     body::validate_args(&call.params, Operation::Update, call.route.version)?;
     permit(call, Action::Edit)?;
     let (customer, stats) = update_customer(call, id, &call.params, true).await?;
@@ -264,25 +247,24 @@ async fn update_customer(
 ) -> Result<(Customer, CustomerStats), RestError> {
     let command = body::decode_update(params, call.route.version)?;
     let existing = registered(call, id).await?;
-    if check_roles {
-        if let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref()) {
-            if !role_is_editable(account.role) {
-                let current = existing.as_ref().map(|c| c.email.as_str());
-                if command.email.as_deref().is_some_and(|e| Some(e) != current) {
-                    return Err(RestError::protected_prop(
-                        "email",
-                        account.role.as_str(),
-                        call.authenticated(),
-                    ));
-                }
-                if command.has_password {
-                    return Err(RestError::protected_prop(
-                        "password",
-                        account.role.as_str(),
-                        call.authenticated(),
-                    ));
-                }
-            }
+    if check_roles
+        && let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref())
+        && !role_is_editable(account.role)
+    {
+        let current = existing.as_ref().map(|c| c.email.as_str());
+        if command.email.as_deref().is_some_and(|e| Some(e) != current) {
+            return Err(RestError::protected_prop(
+                "email",
+                account.role.as_str(),
+                call.authenticated(),
+            ));
+        }
+        if command.has_password {
+            return Err(RestError::protected_prop(
+                "password",
+                account.role.as_str(),
+                call.authenticated(),
+            ));
         }
     }
     let existing = existing.ok_or_else(RestError::invalid_id_update)?;
@@ -297,10 +279,10 @@ async fn update_customer(
             }
         }
     }
-    if let Some(username) = &command.username {
-        if Some(username.as_str()) != existing.username().map(Username::as_str) {
-            return Err(RestError::username_not_editable());
-        }
+    if let Some(username) = &command.username
+        && Some(username.as_str()) != existing.username().map(Username::as_str)
+    {
+        return Err(RestError::username_not_editable());
     }
     let updated = match call
         .state
@@ -325,7 +307,7 @@ pub(crate) async fn delete(call: &Call<'_>, path_id: i64) -> Reply {
 }
 
 async fn delete_inner(call: &Call<'_>, path_id: i64) -> Outcome {
-    let id = item_id(call, path_id)?;
+    let id = params::route_id(&call.params, path_id)?;
     let delete = params::decode_delete(&call.params)?;
     permit(call, Action::Delete)?;
     let (customer, stats) = delete_customer(call, id, delete.force, delete.reassign, true).await?;
@@ -346,15 +328,14 @@ async fn delete_customer(
     check_roles: bool,
 ) -> Result<(Customer, CustomerStats), RestError> {
     let existing = registered(call, id).await?;
-    if check_roles {
-        if let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref()) {
-            if !role_is_editable(account.role) {
-                return Err(RestError::protected_role_delete(
-                    account.role.as_str(),
-                    call.authenticated(),
-                ));
-            }
-        }
+    if check_roles
+        && let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref())
+        && !role_is_editable(account.role)
+    {
+        return Err(RestError::protected_role_delete(
+            account.role.as_str(),
+            call.authenticated(),
+        ));
     }
     if !force {
         return Err(RestError::trash_not_supported());
@@ -395,9 +376,7 @@ async fn batch_inner(call: &Call<'_>) -> Outcome {
     };
     let mut results = BatchDto::default();
     for item in &command.create {
-        // The batch request's query parameters apply to every item.
-        let mut params = query_only(call);
-        params.extend(item.clone());
+        let params = body::batch_create_params(&call.params, item);
         results
             .create
             .push(match create_customer(call, &params).await {
@@ -406,14 +385,11 @@ async fn batch_inner(call: &Call<'_>) -> Outcome {
             });
     }
     for item in &command.update {
-        let raw_id = item.get("id").cloned().unwrap_or(Value::Null);
-        let id = as_integer(&raw_id).unwrap_or(0);
-        results
-            .update
-            .push(match update_customer(call, id, item, false).await {
-                Ok((customer, stats)) => encoded(&customer, &stats),
-                Err(error) => item_error(raw_id, error),
-            });
+        let outcome = update_customer(call, item.id, &item.params, false).await;
+        results.update.push(match outcome {
+            Ok((customer, stats)) => encoded(&customer, &stats),
+            Err(error) => item_error(item.raw_id.clone(), error),
+        });
     }
     for id in &command.delete {
         results
@@ -424,15 +400,6 @@ async fn batch_inner(call: &Call<'_>) -> Outcome {
             });
     }
     Ok(Reply::new(200, results.to_json(), Shape::Other))
-}
-
-fn query_only(call: &Call<'_>) -> Params {
-    call.params
-        .iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "create" | "update" | "delete"))
-        .filter(|(name, _)| name.as_str() == "context")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 /// `GET /customers/{id}/downloads`.

@@ -2,11 +2,12 @@
 //! headers of every response, `Allow`, `_fields` trimming, `_envelope`, `HEAD` without
 //! a body, no-cache headers for authenticated callers.
 
-use customer_wire::php_query::{PhpQuery, PhpValue};
+use customer_wire::php_query::PhpQuery;
 use customer_wire::wc_rest::errors::RestError;
-use customer_wire::wc_rest::route::{Endpoint, RestRoute};
+use customer_wire::wc_rest::global;
+use customer_wire::wc_rest::route::RestRoute;
 use http::{HeaderName, HeaderValue, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{Request, Response};
 
@@ -81,29 +82,21 @@ impl Reply {
         overridden: bool,
     ) -> Response {
         let mut body = self.body;
-        if !self.is_error {
-            if let Some(fields) = query.get("_fields").map(fields_of) {
-                body = match self.shape {
-                    Shape::Item => trim_item(&body, &fields, true),
-                    Shape::List => match body {
-                        Value::Array(items) => Value::Array(
-                            items.iter().map(|i| trim_item(i, &fields, false)).collect(),
-                        ),
-                        other => other,
-                    },
-                    Shape::Other => body,
-                };
-            }
+        if !self.is_error
+            && let Some(fields) = query.get("_fields").map(global::fields_of)
+        {
+            body = match self.shape {
+                Shape::Item => global::trim_item(&body, &fields, true),
+                Shape::List => global::trim_list(body, &fields),
+                Shape::Other => body,
+            };
         }
         let mut status = self.status;
         let mut envelope_headers = self.headers;
         let enveloped = query.contains("_envelope");
         if enveloped {
-            let headers: serde_json::Map<String, Value> = envelope_headers
-                .drain(..)
-                .map(|(name, value)| (name.to_owned(), json!(value)))
-                .collect();
-            body = json!({ "body": body, "status": status, "headers": headers });
+            body = global::envelope(body, status, &envelope_headers);
+            envelope_headers.clear();
             status = 200;
         }
         let bytes = if head {
@@ -166,105 +159,10 @@ impl Reply {
     }
 }
 
-/// `_fields` as a list of dotted paths (`a,b.c`, or `_fields[]=a`).
-fn fields_of(value: &PhpValue) -> Vec<Vec<String>> {
-    let raw: Vec<String> = match value {
-        PhpValue::Str(s) => s
-            .split(|c: char| c == ',' || c.is_ascii_whitespace())
-            .map(str::to_owned)
-            .collect(),
-        PhpValue::List(items) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        PhpValue::Map(map) => map
-            .values()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-    };
-    raw.into_iter()
-        .filter(|f| !f.is_empty())
-        .map(|f| f.split('.').map(str::to_owned).collect())
-        .collect()
-}
-
-/// Keeps the requested paths of `item`. A single item keeps its `_links` (WordPress adds
-/// them after trimming); list items keep them only when asked for.
-fn trim_item(item: &Value, fields: &[Vec<String>], keep_links: bool) -> Value {
-    let Value::Object(map) = item else {
-        return item.clone();
-    };
-    let mut out = trim_object(map, fields);
-    if keep_links {
-        if let (Value::Object(out_map), Some(links)) = (&mut out, map.get("_links")) {
-            out_map.insert("_links".into(), links.clone());
-        }
-    }
-    out
-}
-
-fn trim_object(map: &serde_json::Map<String, Value>, fields: &[Vec<String>]) -> Value {
-    let mut out = serde_json::Map::new();
-    for (key, value) in map {
-        let wanted: Vec<&Vec<String>> = fields.iter().filter(|f| f[0] == *key).collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        if wanted.iter().any(|f| f.len() == 1) {
-            out.insert(key.clone(), value.clone());
-            continue;
-        }
-        let nested: Vec<Vec<String>> = wanted.iter().map(|f| f[1..].to_vec()).collect();
-        match value {
-            Value::Object(inner) => {
-                out.insert(key.clone(), trim_object(inner, &nested));
-            }
-            other => {
-                out.insert(key.clone(), other.clone());
-            }
-        }
-    }
-    Value::Object(out)
-}
-
 /// `OPTIONS` on a matched route: the route's description (namespace, methods, endpoints
 /// and `_links.self` for routes without placeholders), with `Allow`.
 pub(crate) fn options(route: RestRoute, home_url: &str, authenticated: bool) -> Reply {
-    let methods: Vec<&str> = route.endpoint.methods().to_vec();
-    let mut body = json!({
-        "namespace": route.version.namespace(),
-        "methods": methods,
-        "endpoints": methods.iter().map(|m| json!({"methods": [m], "args": {}})).collect::<Vec<_>>(),
-    });
-    let fixed_path = match route.endpoint {
-        Endpoint::Collection => Some("customers"),
-        Endpoint::Batch => Some("customers/batch"),
-        Endpoint::Item(_) | Endpoint::Downloads(_) => None,
-    };
-    if let Some(path) = fixed_path {
-        body["_links"] = json!({"self": [{"href": format!("{home_url}/wp-json/{}/{path}", route.version.namespace())}]});
-    }
-    Reply::new(200, body, Shape::Other)
+    Reply::new(200, global::options_body(route, home_url), Shape::Other)
         .authenticated(authenticated)
-        .header("Allow", methods.join(", "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_trim_nested_paths() {
-        let item =
-            json!({"id": 1, "email": "a", "billing": {"city": "X", "phone": "1"}, "_links": {}});
-        let fields = fields_of(&PhpValue::Str("id,billing.city".into()));
-        assert_eq!(
-            trim_item(&item, &fields, true),
-            json!({"id": 1, "billing": {"city": "X"}, "_links": {}})
-        );
-        assert_eq!(
-            trim_item(&item, &fields, false),
-            json!({"id": 1, "billing": {"city": "X"}})
-        );
-    }
+        .header("Allow", route.endpoint.methods().join(", "))
 }
