@@ -1,6 +1,9 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks, in order: formatting, lints, docs, tests.
+//! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
+
+mod r#gen;
 
 use std::process::{Command, ExitCode};
 
@@ -8,8 +11,9 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1);
     match task.as_deref() {
         Some("ci") => ci(),
+        Some("gen") => r#gen::run(std::env::args().skip(2)),
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!("usage: cargo xtask ci | gen");
             ExitCode::from(2)
         }
     }
