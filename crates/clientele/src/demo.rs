@@ -529,7 +529,7 @@ pub async fn prepare(store: &dyn CustomerStore) -> anyhow::Result<Option<DemoKey
 }
 
 /// The keys with curl commands that work against the server as it is configured.
-pub fn instructions(keys: &DemoKeys, site: &SiteConfig, tls: bool) -> String {
+pub fn getting_started(keys: &DemoKeys, site: &SiteConfig, tls: bool) -> String {
     let text = |value: &Value, name: &str| value[name].as_str().unwrap_or_default().to_owned();
     let (ck, cs) = (
         text(&keys.woocommerce, "consumer_key"),

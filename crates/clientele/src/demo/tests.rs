@@ -176,15 +176,15 @@ fn fixed_keys() -> DemoKeys {
 }
 
 #[test]
-fn instructions_over_plain_http() {
+fn getting_started_over_plain_http() {
     let site = SiteConfig::local("http://127.0.0.1:8080");
-    insta::assert_snapshot!(instructions(&fixed_keys(), &site, false));
+    insta::assert_snapshot!(getting_started(&fixed_keys(), &site, false));
 }
 
 #[test]
-fn instructions_over_tls() {
+fn getting_started_over_tls() {
     let site = SiteConfig::local("https://127.0.0.1:8443");
-    let text = instructions(&fixed_keys(), &site, true);
+    let text = getting_started(&fixed_keys(), &site, true);
     assert!(text.contains("curl -k -u 'ck_0123456789abcdef0123456789abcdef01234567:cs_"));
     assert!(!text.contains("X-Forwarded-Proto"));
 }
