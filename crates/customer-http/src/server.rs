@@ -1,5 +1,6 @@
 //! Runs [`crate::handle`] on a socket: HTTP/1.1, plain or TLS (rustls), with graceful
-//! shutdown (stop accepting, let open requests finish).
+//! shutdown (stop accepting, let open requests finish). [`serve_with`] runs any request
+//! handler the same way, so tests can put a probe behind the real TLS and HTTP stack.
 
 use std::future::Future;
 use std::io;
@@ -52,6 +53,26 @@ pub async fn serve(
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let handler = move |request: Request| {
+        let state = Arc::clone(&state);
+        async move { crate::handle(&state, request).await }
+    };
+    serve_with(listener, handler, tls, shutdown).await
+}
+
+/// Serves requests with `handler` on `listener` (TLS when `tls` is given) until
+/// `shutdown` resolves, then waits for open connections to finish their requests. The
+/// handler sees the same [`Request`] as [`crate::handle`]: whole body, `tls` flag, peer.
+pub async fn serve_with<H, F>(
+    listener: TcpListener,
+    handler: H,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()>
+where
+    H: Fn(Request) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response> + Send + 'static,
+{
     let acceptor = tls.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -67,10 +88,10 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let state = Arc::clone(&state);
+        let handler = handler.clone();
         match &acceptor {
             None => {
-                let connection = connection(TokioIo::new(stream), state, false, peer);
+                let connection = connection(TokioIo::new(stream), handler, false, peer);
                 let watched = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(error) = watched.await {
@@ -85,7 +106,7 @@ pub async fn serve(
                     match acceptor.accept(stream).await {
                         Ok(tls_stream) => {
                             let connection =
-                                connection(TokioIo::new(tls_stream), state, true, peer);
+                                connection(TokioIo::new(tls_stream), handler, true, peer);
                             if let Err(error) = watcher.watch(connection).await {
                                 tracing::debug!(%error, "connection ended with an error");
                             }
@@ -101,9 +122,9 @@ pub async fn serve(
     Ok(())
 }
 
-fn connection<I>(
+fn connection<I, H, F>(
     io: TokioIo<I>,
-    state: Arc<AppState>,
+    handler: H,
     tls: bool,
     peer: SocketAddr,
 ) -> hyper::server::conn::http1::Connection<
@@ -117,22 +138,28 @@ fn connection<I>(
 >
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Fn(Request) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response> + Send + 'static,
 {
     let service = service_fn(move |request: http::Request<Incoming>| {
-        let state = Arc::clone(&state);
-        async move { Ok::<_, std::convert::Infallible>(respond(&state, request, tls, peer).await) }
+        let handler = handler.clone();
+        async move { Ok::<_, std::convert::Infallible>(respond(handler, request, tls, peer).await) }
     });
     hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(io, service)
 }
 
-async fn respond(
-    state: &AppState,
+async fn respond<H, F>(
+    handler: H,
     request: http::Request<Incoming>,
     tls: bool,
     peer: SocketAddr,
-) -> Response {
+) -> Response
+where
+    H: Fn(Request) -> F,
+    F: Future<Output = Response>,
+{
     let (parts, body) = request.into_parts();
     let body: Bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -156,7 +183,7 @@ async fn respond(
         tls,
         peer: Some(peer),
     };
-    let response = crate::handle(state, request).await;
+    let response = handler(request).await;
     tracing::info!(
         %method,
         %path,

@@ -1,0 +1,426 @@
+//! Customer rows: create, read (one or a page at a time), update, delete, and the search
+//! index row kept beside each customer. Functions run on a connection or transaction the
+//! caller holds; they never open transactions themselves.
+
+use customer_model::customer::apply_meta_updates;
+use customer_model::{
+    Account, Address, Customer, CustomerId, CustomerPatch, Email, MetaEntry, NewCustomer, Role,
+    Username,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::codec::{
+    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts, ts,
+    uuid_from,
+};
+use crate::{StoreError, StoreResult};
+
+/// A customer was not found.
+pub(crate) const NOT_FOUND: StoreError = StoreError::NotFound { entity: "customer" };
+
+/// Inserts `new` (its password already hashed into `password_hash`) and returns its id.
+/// Errors name fields under `prefix` (empty for a single create).
+pub(crate) fn insert(
+    conn: &Connection,
+    new: &NewCustomer,
+    password_hash: Option<&str>,
+) -> StoreResult<CustomerId> {
+    if new.id.is_some_and(|id| id.0 <= 0) {
+        return Err(invalid("", "id", "must be a positive integer"));
+    }
+    let created_at = ts(new.created_at.unwrap_or_else(now))?;
+    let uuid = new.uuid.unwrap_or_else(new_uuid);
+    let display_name = new.effective_display_name();
+    let account = new.account.as_ref();
+    conn.prepare_cached(
+        "INSERT INTO customers (id, uuid, email, first_name, last_name, display_name, username,
+             username_folded, role, password_hash, billing, shipping, avatar_url, created_at,
+             modified_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+    )?
+    .execute(params![
+        new.id.map(|id| id.0),
+        uuid.as_bytes().as_slice(),
+        new.email.as_str(),
+        new.first_name,
+        new.last_name,
+        display_name,
+        account.map(|a| a.username.as_str()),
+        account.map(|a| a.username.folded()),
+        account.map(|a| a.role.as_str()),
+        password_hash,
+        address_to_json(&new.billing),
+        address_to_json(&new.shipping),
+        new.avatar_url,
+        created_at,
+    ])?;
+    let id = conn.last_insert_rowid();
+    insert_emails(conn, id, &new.email, &new.additional_emails)?;
+    let mut add_meta = conn.prepare_cached(
+        "INSERT INTO customer_meta (customer_id, key, value) VALUES (?1, ?2, ?3)",
+    )?;
+    for (key, value) in &new.meta_data {
+        add_meta.execute(params![id, key, value.to_string()])?;
+    }
+    write_search_row(
+        conn,
+        &SearchRow {
+            id,
+            first_name: &new.first_name,
+            last_name: &new.last_name,
+            display_name: &display_name,
+            email: &new.email,
+            additional_emails: &new.additional_emails,
+            username: account.map(|a| a.username.as_str()),
+            billing: &new.billing,
+            shipping: &new.shipping,
+        },
+        false,
+    )?;
+    Ok(CustomerId(id))
+}
+
+fn insert_emails(
+    conn: &Connection,
+    id: i64,
+    primary: &Email,
+    additional: &[Email],
+) -> StoreResult<()> {
+    let mut add = conn.prepare_cached(
+        "INSERT INTO customer_emails (address_folded, customer_id, position, address)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, email) in std::iter::once(primary).chain(additional).enumerate() {
+        add.execute(params![email.folded(), id, position as i64, email.as_str()])?;
+    }
+    Ok(())
+}
+
+/// What the search index holds of a customer.
+struct SearchRow<'a> {
+    id: i64,
+    first_name: &'a str,
+    last_name: &'a str,
+    display_name: &'a str,
+    email: &'a Email,
+    additional_emails: &'a [Email],
+    username: Option<&'a str>,
+    billing: &'a Address,
+    shipping: &'a Address,
+}
+
+/// Joins values with a line feed, so that no search term without one matches across two.
+fn joined<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    values.into_iter().collect::<Vec<_>>().join("\n")
+}
+
+fn address_text(address: &Address) -> String {
+    joined(address.fields().iter().map(|(_, value)| *value))
+}
+
+fn write_search_row(conn: &Connection, row: &SearchRow<'_>, replace: bool) -> StoreResult<()> {
+    if replace {
+        conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?
+            .execute([row.id])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO customer_search (rowid, names, display_name, email, additional_emails,
+             username, billing, shipping)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        row.id,
+        joined([row.first_name, row.last_name]),
+        row.display_name,
+        row.email.as_str(),
+        joined(row.additional_emails.iter().map(Email::as_str)),
+        row.username.unwrap_or_default(),
+        address_text(row.billing),
+        address_text(row.shipping),
+    ])?;
+    Ok(())
+}
+
+/// The id of the customer with `uuid`.
+pub(crate) fn id_by_uuid(conn: &Connection, uuid: &customer_model::Uuid) -> StoreResult<i64> {
+    conn.prepare_cached("SELECT id FROM customers WHERE uuid = ?1")?
+        .query_row([uuid.as_bytes().as_slice()], |row| row.get(0))
+        .optional()?
+        .ok_or(NOT_FOUND)
+}
+
+/// The id of the customer with this primary or additional address (ignoring case).
+pub(crate) fn id_by_email(conn: &Connection, email: &str) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT customer_id FROM customer_emails WHERE address_folded = ?1")?
+        .query_row([email.to_ascii_lowercase()], |row| row.get(0))
+        .optional()?)
+}
+
+/// Whether a customer with `id` exists.
+pub(crate) fn exists(conn: &Connection, id: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM customers WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The customer with `id`.
+pub(crate) fn load(conn: &Connection, id: i64) -> StoreResult<Customer> {
+    load_many(conn, &[id])?.pop().ok_or(NOT_FOUND)
+}
+
+/// The customers with `ids`, in the order of `ids` (missing ones left out), read with
+/// three queries whatever the number of ids.
+pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Customer>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let id_list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let mut by_id = std::collections::HashMap::with_capacity(ids.len());
+    {
+        let mut rows = conn.prepare_cached(
+            "SELECT id, uuid, email, first_name, last_name, display_name, username, role,
+                 password_hash, billing, shipping, avatar_url, created_at, modified_at
+             FROM customers WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = rows.query([&id_list])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let uuid: Vec<u8> = row.get(1)?;
+            let email: String = row.get(2)?;
+            let username: Option<String> = row.get(6)?;
+            let role: Option<String> = row.get(7)?;
+            let account = match username {
+                None => None,
+                Some(name) => Some(Account {
+                    username: stored_username(name)?,
+                    role: role
+                        .as_deref()
+                        .and_then(Role::parse)
+                        .unwrap_or(Role::Customer),
+                    password_hash: row.get(8)?,
+                }),
+            };
+            let billing: String = row.get(9)?;
+            let shipping: String = row.get(10)?;
+            by_id.insert(
+                id,
+                Customer {
+                    id: CustomerId(id),
+                    uuid: uuid_from(&uuid),
+                    email: stored_email(email)?,
+                    additional_emails: Vec::new(),
+                    first_name: row.get(3)?,
+                    last_name: row.get(4)?,
+                    display_name: row.get(5)?,
+                    account,
+                    billing: address_from_json(&billing),
+                    shipping: address_from_json(&shipping),
+                    meta_data: Vec::new(),
+                    avatar_url: row.get(11)?,
+                    created_at: from_ts(row.get(12)?),
+                    modified_at: row.get::<_, Option<i64>>(13)?.map(from_ts),
+                },
+            );
+        }
+    }
+    {
+        let mut rows = conn.prepare_cached(
+            "SELECT customer_id, address FROM customer_emails
+             WHERE customer_id IN (SELECT value FROM json_each(?1)) AND position > 0
+             ORDER BY customer_id, position",
+        )?;
+        let mut rows = rows.query([&id_list])?;
+        while let Some(row) = rows.next()? {
+            if let Some(customer) = by_id.get_mut(&row.get::<_, i64>(0)?) {
+                customer
+                    .additional_emails
+                    .push(stored_email(row.get::<_, String>(1)?)?);
+            }
+        }
+    }
+    {
+        let mut rows = conn.prepare_cached(
+            "SELECT customer_id, id, key, value FROM customer_meta
+             WHERE customer_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        )?;
+        let mut rows = rows.query([&id_list])?;
+        while let Some(row) = rows.next()? {
+            if let Some(customer) = by_id.get_mut(&row.get::<_, i64>(0)?) {
+                let value: String = row.get(3)?;
+                customer.meta_data.push(MetaEntry {
+                    id: row.get(1)?,
+                    key: row.get(2)?,
+                    value: serde_json::from_str(&value).unwrap_or(serde_json::Value::Null),
+                });
+            }
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// A stored address. It passed `is_email` when written; if it no longer does, the rule
+/// changed under the data and the read fails loudly rather than inventing an address.
+fn stored_email(text: String) -> StoreResult<Email> {
+    Email::parse(&text).map_err(|_| backend(format!("stored e-mail address {text:?} is invalid")))
+}
+
+/// A stored username, checked like [`stored_email`].
+fn stored_username(text: String) -> StoreResult<Username> {
+    Username::parse(&text).map_err(|_| backend(format!("stored username {text:?} is invalid")))
+}
+
+/// The next free meta id: store-wide, never reused, even after deletes.
+fn next_meta_id(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MAX(IFNULL((SELECT seq FROM sqlite_sequence WHERE name = 'customer_meta'), 0),
+                        IFNULL((SELECT MAX(id) FROM customer_meta), 0)) + 1",
+        )?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// Applies `patch` to customer `id` and returns the stored result.
+pub(crate) fn update(
+    conn: &Connection,
+    id: i64,
+    patch: &CustomerPatch,
+    password_hash: Option<&str>,
+) -> StoreResult<Customer> {
+    let mut customer = load(conn, id)?;
+    let emails_change = patch.email.is_some() || patch.additional_emails.is_some();
+    if let Some(email) = &patch.email {
+        customer.email = email.clone();
+    }
+    if let Some(additional) = &patch.additional_emails {
+        customer.additional_emails.clone_from(additional);
+    }
+    if let Some(first_name) = &patch.first_name {
+        customer.first_name.clone_from(first_name);
+    }
+    if let Some(last_name) = &patch.last_name {
+        customer.last_name.clone_from(last_name);
+    }
+    if let Some(display_name) = &patch.display_name {
+        customer.display_name.clone_from(display_name);
+    }
+    match (&mut customer.account, &patch.username) {
+        (Some(account), Some(username)) => account.username = username.clone(),
+        (None, Some(username)) => {
+            customer.account = Some(Account {
+                username: username.clone(),
+                role: Role::Customer,
+                password_hash: None,
+            });
+        }
+        _ => {}
+    }
+    match &mut customer.account {
+        Some(account) => {
+            if let Some(role) = patch.role {
+                account.role = role;
+            }
+            if let Some(hash) = password_hash {
+                account.password_hash = Some(hash.to_owned());
+            }
+        }
+        None if patch.role.is_some() => {
+            return Err(invalid("", "role", "a guest has no role"));
+        }
+        None if patch.password.is_some() => {
+            return Err(invalid("", "password", "a guest has no password"));
+        }
+        None => {}
+    }
+    if let Some(billing) = &patch.billing {
+        customer.billing.apply(billing);
+    }
+    if let Some(shipping) = &patch.shipping {
+        customer.shipping.apply(shipping);
+    }
+    if let Some(avatar_url) = &patch.avatar_url {
+        customer.avatar_url.clone_from(avatar_url);
+    }
+    if !patch.meta_data.is_empty() {
+        let mut next = next_meta_id(conn)?;
+        apply_meta_updates(&mut customer.meta_data, &patch.meta_data, || {
+            next += 1;
+            next - 1
+        });
+        conn.prepare_cached("DELETE FROM customer_meta WHERE customer_id = ?1")?
+            .execute([id])?;
+        let mut add = conn.prepare_cached(
+            "INSERT INTO customer_meta (id, customer_id, key, value) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for entry in &customer.meta_data {
+            add.execute(params![entry.id, id, entry.key, entry.value.to_string()])?;
+        }
+    }
+    if emails_change {
+        conn.prepare_cached("DELETE FROM customer_emails WHERE customer_id = ?1")?
+            .execute([id])?;
+        insert_emails(conn, id, &customer.email, &customer.additional_emails)?;
+    }
+    customer.modified_at = Some(now().max(customer.created_at));
+    let account = customer.account.as_ref();
+    conn.prepare_cached(
+        "UPDATE customers SET email = ?2, first_name = ?3, last_name = ?4, display_name = ?5,
+             username = ?6, username_folded = ?7, role = ?8, password_hash = ?9, billing = ?10,
+             shipping = ?11, avatar_url = ?12, modified_at = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        customer.email.as_str(),
+        customer.first_name,
+        customer.last_name,
+        customer.display_name,
+        account.map(|a| a.username.as_str()),
+        account.map(|a| a.username.folded()),
+        account.map(|a| a.role.as_str()),
+        account.and_then(|a| a.password_hash.as_deref()),
+        address_to_json(&customer.billing),
+        address_to_json(&customer.shipping),
+        customer.avatar_url,
+        opt_ts(customer.modified_at)?,
+    ])?;
+    write_search_row(
+        conn,
+        &SearchRow {
+            id,
+            first_name: &customer.first_name,
+            last_name: &customer.last_name,
+            display_name: &customer.display_name,
+            email: &customer.email,
+            additional_emails: &customer.additional_emails,
+            username: account.map(|a| a.username.as_str()),
+            billing: &customer.billing,
+            shipping: &customer.shipping,
+        },
+        true,
+    )?;
+    Ok(customer)
+}
+
+/// Deletes customer `id` with its ledger (by cascade) and search row; returns it as it was.
+pub(crate) fn delete(conn: &Connection, id: i64) -> StoreResult<Customer> {
+    let customer = load(conn, id)?;
+    // Grants that others hold on this customer's orders go by cascade; so do their downloads.
+    conn.prepare_cached(
+        "UPDATE customers SET download_count = download_count -
+             (SELECT SUM(g.download_count) FROM download_grants g
+              JOIN orders o ON o.id = g.order_id
+              WHERE o.customer_id = ?1 AND g.customer_id = customers.id)
+         WHERE id IN (SELECT g.customer_id FROM download_grants g
+                      JOIN orders o ON o.id = g.order_id
+                      WHERE o.customer_id = ?1 AND g.customer_id <> ?1)",
+    )?
+    .execute([id])?;
+    conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?
+        .execute([id])?;
+    Ok(customer)
+}

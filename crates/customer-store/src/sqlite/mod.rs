@@ -1,0 +1,470 @@
+//! The SQLite backend of [`CustomerStore`].
+//!
+//! # Connections
+//! A file database has one writer connection behind a mutex (SQLite admits one writer at
+//! a time anyway; queuing in the process is cheaper than `SQLITE_BUSY` retries) and a
+//! small pool of read-only connections. The journal is a write-ahead log, so readers
+//! never wait for the writer and see the last committed state; `synchronous = NORMAL`
+//! makes a commit durable against a killed process (the log is in the OS's hands when
+//! `COMMIT` returns), which is what "acknowledged writes survive" asks.
+//!
+//! An in-memory database ([`SqliteStore::open_in_memory`]) is one connection serving both
+//! roles: SQLite's shared-cache mode would let several connections share it, but with
+//! table-level locks that fail instead of waiting; one connection is simpler and exact.
+//!
+//! Every call runs on tokio's blocking pool (`spawn_blocking`), never on the executor's
+//! threads. Writes run in an `IMMEDIATE` transaction; reads of several statements run in
+//! one read transaction so that a page and its total agree.
+//!
+//! # Modules
+//! - `schema`: tables, indexes and migrations.
+//! - `customers`, `ledger`, `list`, `import`, `api_keys`: the statements, as functions
+//!   over a connection that the caller holds in a transaction.
+//! - `codec`: value conversions and error classification.
+
+mod api_keys;
+mod codec;
+mod customers;
+mod import;
+mod ledger;
+mod list;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use customer_model::{
+    Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadGrant,
+    NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
+    OrderId, OrderStatus, PageRequest, Product, ProductId, Subscription, SubscriptionStatus,
+    Timestamp, Uuid,
+};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::{
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
+    NewApiKey, Page, StoreError, StoreResult,
+};
+use codec::backend;
+
+/// How long a statement waits for a lock before the store reports itself unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle read connections kept open.
+const MAX_IDLE_READERS: usize = 4;
+/// Prepared statements kept per connection: enough for every fixed statement plus the
+/// list queries of the usual filter combinations.
+const STATEMENT_CACHE: usize = 256;
+
+/// The SQLite implementation of [`crate::CustomerStore`]. Cloning shares the database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.readers.as_ref().map(|r| &r.path))
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    /// `None` for an in-memory database, whose reads use the writer connection.
+    readers: Option<Readers>,
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn take(&self) -> StoreResult<Connection> {
+        if let Some(conn) = lock(&self.idle).pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(unavailable)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(conn)
+    }
+
+    fn put_back(&self, conn: Connection) {
+        let mut idle = lock(&self.idle);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+/// Locks `mutex`. A panic while holding a connection leaves no half-done work (an open
+/// transaction rolls back when dropped), so a poisoned lock is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn unavailable(error: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+/// Settings every writing connection gets.
+fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    if file {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(backend(format!(
+                "cannot use a write-ahead log (mode {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    schema::migrate(conn)?;
+    Ok(())
+}
+
+/// Hashes a password with Argon2id into a PHC string.
+fn hash_password(plain: &str) -> StoreResult<String> {
+    use argon2::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(plain.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| backend(format!("hashing a password: {e}")))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and brings its schema up
+    /// to date.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = Connection::open(&path).map_err(unavailable)?;
+        configure_writer(&mut writer, true)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers: Some(Readers {
+                    path,
+                    idle: Mutex::new(Vec::new()),
+                }),
+            }),
+        })
+    }
+
+    /// A fresh, private in-memory database (one connection for reads and writes).
+    pub fn open_in_memory() -> StoreResult<Self> {
+        let mut conn = Connection::open_in_memory().map_err(unavailable)?;
+        configure_writer(&mut conn, false)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(conn),
+                readers: None,
+            }),
+        })
+    }
+
+    /// The schema version of this build (`PRAGMA user_version` after opening).
+    pub fn schema_version() -> i64 {
+        schema::SCHEMA_VERSION
+    }
+
+    /// SQLite's query plan for the page query of `query`, one line per step. For checks
+    /// that lists are index-backed: a line `SCAN c` is a full scan of the customers.
+    pub async fn explain_list(&self, query: &CustomerQuery) -> StoreResult<Vec<String>> {
+        let query = query.clone();
+        self.read(move |conn| list::explain(conn, &query)).await
+    }
+
+    /// Runs `work` in a write transaction on the blocking pool; commits when it succeeds.
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = lock(&inner.writer);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = work(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| backend(format!("store task failed: {e}")))?
+    }
+
+    /// Runs `work` in a read transaction on the blocking pool.
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || match &inner.readers {
+            Some(readers) => {
+                let mut conn = readers.take()?;
+                let out = {
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+                    let out = work(&tx);
+                    tx.finish()?;
+                    out
+                };
+                readers.put_back(conn);
+                out
+            }
+            None => {
+                let conn = lock(&inner.writer);
+                work(&conn)
+            }
+        })
+        .await
+        .map_err(|e| backend(format!("store task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl CustomerStore for SqliteStore {
+    async fn health(&self) -> StoreResult<()> {
+        self.read(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_customer(&self, new: NewCustomer) -> StoreResult<Customer> {
+        let inner_store = self.clone();
+        let hash = match new.account.as_ref().and_then(|a| a.password.clone()) {
+            Some(plain) => Some(
+                tokio::task::spawn_blocking(move || hash_password(&plain))
+                    .await
+                    .map_err(|e| backend(e.to_string()))??,
+            ),
+            None => None,
+        };
+        inner_store
+            .write(move |conn| {
+                let id = customers::insert(conn, &new, hash.as_deref())?;
+                customers::load(conn, id.0)
+            })
+            .await
+    }
+
+    async fn customer(&self, id: CustomerId) -> StoreResult<Customer> {
+        self.read(move |conn| customers::load(conn, id.0)).await
+    }
+
+    async fn customer_by_uuid(&self, uuid: Uuid) -> StoreResult<Customer> {
+        self.read(move |conn| {
+            let id = customers::id_by_uuid(conn, &uuid)?;
+            customers::load(conn, id)
+        })
+        .await
+    }
+
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Customer> {
+        let email = email.to_owned();
+        self.read(move |conn| {
+            let id = customers::id_by_email(conn, &email)?.ok_or(customers::NOT_FOUND)?;
+            customers::load(conn, id)
+        })
+        .await
+    }
+
+    async fn update_customer(&self, id: CustomerId, patch: CustomerPatch) -> StoreResult<Customer> {
+        let hash = match patch.password.clone() {
+            Some(plain) => Some(
+                tokio::task::spawn_blocking(move || hash_password(&plain))
+                    .await
+                    .map_err(|e| backend(e.to_string()))??,
+            ),
+            None => None,
+        };
+        self.write(move |conn| customers::update(conn, id.0, &patch, hash.as_deref()))
+            .await
+    }
+
+    async fn delete_customer(&self, id: CustomerId) -> StoreResult<Customer> {
+        self.write(move |conn| customers::delete(conn, id.0)).await
+    }
+
+    async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
+        let query = query.clone();
+        self.read(move |conn| list::list(conn, &query)).await
+    }
+
+    async fn count_customers(&self, query: &CustomerQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        self.read(move |conn| list::count(conn, &query)).await
+    }
+
+    async fn customer_stats(&self, id: CustomerId) -> StoreResult<CustomerStats> {
+        self.read(move |conn| list::stats(conn, id.0)).await
+    }
+
+    async fn create_product(&self, new: NewProduct) -> StoreResult<Product> {
+        self.write(move |conn| {
+            let id = ledger::insert_product(conn, &new)?;
+            ledger::load_product(conn, id.0)
+        })
+        .await
+    }
+
+    async fn product(&self, id: ProductId) -> StoreResult<Product> {
+        self.read(move |conn| ledger::load_product(conn, id.0))
+            .await
+    }
+
+    async fn product_by_uuid(&self, uuid: Uuid) -> StoreResult<Product> {
+        self.read(move |conn| {
+            let id = ledger::product_id_by_uuid(conn, &uuid)?;
+            ledger::load_product(conn, id)
+        })
+        .await
+    }
+
+    async fn create_order(&self, new: NewOrder) -> StoreResult<Order> {
+        self.write(move |conn| {
+            let id = ledger::insert_order(conn, &new, new.customer_id.0, "")?;
+            ledger::load_order(conn, id.0)
+        })
+        .await
+    }
+
+    async fn order(&self, id: OrderId) -> StoreResult<Order> {
+        self.read(move |conn| ledger::load_order(conn, id.0)).await
+    }
+
+    async fn set_order_status(
+        &self,
+        id: OrderId,
+        status: OrderStatus,
+        at: Timestamp,
+    ) -> StoreResult<Order> {
+        self.write(move |conn| ledger::set_order_status(conn, id.0, status, at))
+            .await
+    }
+
+    async fn add_refund(&self, id: OrderId, refund: NewRefund) -> StoreResult<Order> {
+        self.write(move |conn| ledger::add_refund(conn, id.0, &refund))
+            .await
+    }
+
+    async fn delete_order(&self, id: OrderId) -> StoreResult<()> {
+        self.write(move |conn| ledger::delete_order(conn, id.0))
+            .await
+    }
+
+    async fn customer_orders(&self, id: CustomerId, page: PageRequest) -> StoreResult<Page<Order>> {
+        self.read(move |conn| ledger::customer_orders(conn, id.0, page))
+            .await
+    }
+
+    async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription> {
+        self.write(move |conn| {
+            let id = ledger::insert_subscription(conn, &new, "")?;
+            ledger::load_subscription(conn, id)
+        })
+        .await
+    }
+
+    async fn set_subscription_status(
+        &self,
+        id: i64,
+        status: SubscriptionStatus,
+    ) -> StoreResult<Subscription> {
+        self.write(move |conn| ledger::set_subscription_status(conn, id, status))
+            .await
+    }
+
+    async fn customer_subscriptions(&self, id: CustomerId) -> StoreResult<Vec<Subscription>> {
+        self.read(move |conn| ledger::customer_subscriptions(conn, id.0))
+            .await
+    }
+
+    async fn create_download_grant(&self, new: NewDownloadGrant) -> StoreResult<DownloadGrant> {
+        self.write(move |conn| ledger::insert_grant(conn, &new, ""))
+            .await
+    }
+
+    async fn customer_downloads(&self, id: CustomerId) -> StoreResult<Vec<CustomerDownload>> {
+        self.read(move |conn| ledger::customer_downloads(conn, id.0))
+            .await
+    }
+
+    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
+        let store = self.clone();
+        // Hashing is slow by design; do it before taking the writer so that other writes
+        // are not held up by it.
+        let (batch, hashes) = tokio::task::spawn_blocking(move || {
+            let hashes = batch
+                .customers
+                .iter()
+                .map(|c| {
+                    c.account
+                        .as_ref()
+                        .and_then(|a| a.password.as_deref())
+                        .map(hash_password)
+                        .transpose()
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok::<_, StoreError>((batch, hashes))
+        })
+        .await
+        .map_err(|e| backend(e.to_string()))??;
+        store
+            .write(move |conn| import::import(conn, &batch, &hashes))
+            .await
+    }
+
+    async fn currencies(&self) -> StoreResult<Vec<Currency>> {
+        self.read(ledger::currencies).await
+    }
+
+    async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKey> {
+        self.write(move |conn| api_keys::create(conn, &new)).await
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        self.read(api_keys::live).await
+    }
+
+    async fn find_api_key(&self, kind: KeyKind, lookup: &str) -> StoreResult<Option<ApiKey>> {
+        let lookup = lookup.to_owned();
+        self.read(move |conn| api_keys::find(conn, kind, &lookup))
+            .await
+    }
+
+    async fn revoke_api_key(&self, id: i64) -> StoreResult<ApiKey> {
+        self.write(move |conn| api_keys::revoke(conn, id)).await
+    }
+
+    async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()> {
+        self.write(move |conn| api_keys::touch(conn, id, at)).await
+    }
+
+    async fn remember_nonce(
+        &self,
+        key_id: i64,
+        nonce: &str,
+        timestamp: i64,
+        forget_before: i64,
+    ) -> StoreResult<bool> {
+        let nonce = nonce.to_owned();
+        self.write(move |conn| {
+            api_keys::remember_nonce(conn, key_id, &nonce, timestamp, forget_before)
+        })
+        .await
+    }
+}

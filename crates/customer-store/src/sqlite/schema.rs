@@ -1,0 +1,220 @@
+//! The schema and its migrations. `PRAGMA user_version` records how many migrations a
+//! database has had; opening a database applies the missing ones in one transaction.
+//!
+//! Layout, and why:
+//! - `customers` holds one row per customer with addresses as JSON arrays of the eleven
+//!   address fields (they are only ever read and written whole), plus the aggregates that
+//!   lists sort by (`last_order_at`) or that are one number (`download_count`).
+//! - `customer_emails` holds every address (primary at position 0, additional ones after)
+//!   folded to lower case under one primary key: that key alone makes an address unique
+//!   across primary and additional addresses of all customers.
+//! - `customer_search` is an FTS5 table with the trigram tokenizer, one column per
+//!   searchable field group, so that substring searches use an index.
+//! - `customer_order_stats`, `customer_currency` and `customer_subscription_stats` are
+//!   the aggregates, updated in the same transaction as every ledger write.
+
+use rusqlite::Connection;
+
+/// Every migration, in order. Never edit one that has shipped: append a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid BLOB NOT NULL,
+    email TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    username TEXT,
+    username_folded TEXT,
+    role TEXT,
+    password_hash TEXT,
+    billing TEXT NOT NULL,
+    shipping TEXT NOT NULL,
+    avatar_url TEXT,
+    created_at INTEGER NOT NULL,
+    modified_at INTEGER,
+    last_order_at INTEGER,
+    download_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX customers_uuid ON customers(uuid);
+CREATE UNIQUE INDEX customers_username ON customers(username_folded);
+CREATE INDEX customers_display_name ON customers(display_name COLLATE NOCASE);
+CREATE INDEX customers_username_sort ON customers(IFNULL(username, '') COLLATE NOCASE);
+CREATE INDEX customers_created ON customers(created_at);
+CREATE INDEX customers_modified ON customers(modified_at);
+CREATE INDEX customers_last_order ON customers(last_order_at);
+CREATE INDEX customers_role ON customers(role);
+
+CREATE TABLE customer_emails (
+    address_folded TEXT PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    address TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customer_emails_customer ON customer_emails(customer_id, position);
+
+CREATE TABLE customer_meta (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX customer_meta_customer ON customer_meta(customer_id);
+
+CREATE VIRTUAL TABLE customer_search USING fts5(
+    names, display_name, email, additional_emails, username, billing, shipping,
+    tokenize = 'trigram case_sensitive 0'
+);
+
+CREATE TABLE products (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid BLOB NOT NULL,
+    name TEXT NOT NULL
+);
+CREATE UNIQUE INDEX products_uuid ON products(uuid);
+
+CREATE TABLE product_files (
+    product_id INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    file_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (product_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid BLOB NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    status INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    subtotal INTEGER NOT NULL,
+    total_tax INTEGER NOT NULL,
+    shipping_total INTEGER NOT NULL,
+    discount_total INTEGER NOT NULL,
+    refunded INTEGER NOT NULL,
+    payment_method TEXT NOT NULL,
+    payment_method_title TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    paid_at INTEGER,
+    completed_at INTEGER,
+    billing TEXT NOT NULL,
+    shipping TEXT NOT NULL
+);
+CREATE UNIQUE INDEX orders_uuid ON orders(uuid);
+CREATE INDEX orders_customer ON orders(customer_id, currency, created_at);
+CREATE INDEX orders_created ON orders(created_at);
+
+CREATE TABLE order_items (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    customer_id INTEGER NOT NULL,
+    product_id INTEGER REFERENCES products(id),
+    name TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    total INTEGER NOT NULL
+);
+CREATE INDEX order_items_order ON order_items(order_id);
+CREATE INDEX order_items_product ON order_items(product_id, customer_id);
+
+CREATE TABLE refunds (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    amount INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX refunds_order ON refunds(order_id);
+
+CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid BLOB NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    product_id INTEGER NOT NULL REFERENCES products(id),
+    status INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX subscriptions_uuid ON subscriptions(uuid);
+CREATE INDEX subscriptions_customer ON subscriptions(customer_id);
+CREATE INDEX subscriptions_status ON subscriptions(status, customer_id);
+
+CREATE TABLE download_grants (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    download_id TEXT NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    product_id INTEGER NOT NULL REFERENCES products(id),
+    downloads_remaining INTEGER,
+    access_expires INTEGER,
+    download_count INTEGER NOT NULL
+);
+CREATE INDEX download_grants_customer ON download_grants(customer_id);
+CREATE INDEX download_grants_order ON download_grants(order_id);
+
+CREATE TABLE customer_order_stats (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    currency TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    orders INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    refunded INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, currency, status)
+) WITHOUT ROWID;
+
+CREATE TABLE customer_currency (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    currency TEXT NOT NULL,
+    first_order_id INTEGER NOT NULL,
+    first_order_at INTEGER NOT NULL,
+    last_order_id INTEGER NOT NULL,
+    last_order_at INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, currency)
+) WITHOUT ROWID;
+CREATE INDEX customer_currency_by_currency ON customer_currency(currency, customer_id);
+CREATE INDEX customer_currency_last_order ON customer_currency(currency, last_order_at);
+
+CREATE TABLE customer_subscription_stats (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    status INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, status)
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    lookup TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    truncated TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_access INTEGER,
+    revoked_at INTEGER
+);
+CREATE UNIQUE INDEX api_keys_lookup ON api_keys(kind, lookup);
+
+CREATE TABLE oauth_nonces (
+    key_id INTEGER NOT NULL,
+    nonce TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    PRIMARY KEY (key_id, nonce)
+) WITHOUT ROWID;
+CREATE INDEX oauth_nonces_age ON oauth_nonces(timestamp);
+"#];
+
+/// The schema version this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies the migrations `conn`'s database has not had yet.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    tx.commit()
+}

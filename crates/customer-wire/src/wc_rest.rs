@@ -1,1 +1,0 @@
-//! `wc_rest` codec (being written).

@@ -1,0 +1,341 @@
+//! Model records into WooCommerce's response objects.
+//!
+//! - Dates: `YYYY-MM-DDTHH:MM:SS` without offset, in the site's time zone (`date_*`) and in
+//!   UTC (`date_*_gmt`, v3 only).
+//! - `avatar_url`: Gravatar of the trimmed, lower-cased e-mail (MD5), `?s=96&d=mm&r=g`,
+//!   unless the customer has an avatar override.
+//! - v2 `orders_count`: orders in any status, all currencies; `total_spent`: totals of
+//!   processing and completed orders in the store currency, 2 decimals, refunds not
+//!   subtracted. Both come from the stored aggregates.
+//! - `meta_data`: entries whose keys WooCommerce hides (protected `_` keys, WordPress and
+//!   WooCommerce internals) are left out.
+
+use customer_model::{
+    Address, Currency, Customer, CustomerStats, DownloadFile, DownloadGrant, OrderStatus, Timestamp,
+};
+use jiff::tz::TimeZone;
+use md5::Digest as _;
+
+use super::Version;
+use super::dto::{
+    BillingDto, CustomerDto, CustomerLinks, DownloadDto, DownloadFileDto, DownloadLinks, Href,
+    MetaDto, ShippingDto,
+};
+
+/// What encoding needs besides the record: version, URLs, time zone, currency.
+#[derive(Debug, Clone)]
+pub struct EncodeContext<'a> {
+    /// wc/v2 or wc/v3.
+    pub version: Version,
+    /// The site's home URL, no trailing slash (`http://example.com`), with the scheme of
+    /// the request (WordPress switches `rest_url` to https on TLS requests).
+    pub home_url: &'a str,
+    /// The site's time zone.
+    pub timezone: &'a TimeZone,
+    /// The store currency (`total_spent`).
+    pub currency: Currency,
+}
+
+impl EncodeContext<'_> {
+    /// `<home>/wp-json/wc/vN/customers`.
+    pub fn collection_url(&self) -> String {
+        format!(
+            "{}/wp-json/{}/customers",
+            self.home_url,
+            self.version.namespace()
+        )
+    }
+
+    /// `<home>/wp-json/wc/vN/customers/{id}`.
+    pub fn item_url(&self, id: i64) -> String {
+        format!("{}/{id}", self.collection_url())
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` in the site's time zone.
+    pub fn local_date(&self, at: Timestamp) -> String {
+        at.to_zoned(self.timezone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` in UTC.
+pub fn gmt_date(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// WordPress's Gravatar URL for an e-mail address.
+pub fn gravatar_url(email: &str) -> String {
+    let hash = md5::Md5::digest(email.trim().to_lowercase().as_bytes());
+    let mut hex = String::with_capacity(32);
+    for byte in hash {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    format!("https://secure.gravatar.com/avatar/{hex}?s=96&d=mm&r=g")
+}
+
+/// Whether WooCommerce leaves a meta key out of `meta_data`.
+pub fn is_hidden_meta_key(key: &str) -> bool {
+    const INTERNAL: [&str; 21] = [
+        "locale",
+        "paying_customer",
+        "last_update",
+        "first_name",
+        "last_name",
+        "display_name",
+        "nickname",
+        "description",
+        "show_admin_bar_front",
+        "use_ssl",
+        "admin_color",
+        "rich_editing",
+        "comment_shortcuts",
+        "dismissed_wp_pointers",
+        "show_welcome_panel",
+        "session_tokens",
+        "syntax_highlighting",
+        "_order_count",
+        "_money_spent",
+        "_last_order",
+        "_woocommerce_tracks_anon_id",
+    ];
+    const PREFIXES: [&str; 9] = [
+        "_",
+        "billing_",
+        "shipping_",
+        "wptests_",
+        "closedpostboxes_",
+        "metaboxhidden_",
+        "manageedit-",
+        "wp_",
+        "_woocommerce_persistent_cart",
+    ];
+    INTERNAL.contains(&key) || PREFIXES.iter().any(|prefix| key.starts_with(prefix))
+}
+
+fn billing(address: &Address) -> BillingDto {
+    BillingDto {
+        first_name: address.first_name.clone(),
+        last_name: address.last_name.clone(),
+        company: address.company.clone(),
+        address_1: address.address_1.clone(),
+        address_2: address.address_2.clone(),
+        city: address.city.clone(),
+        state: address.state.clone(),
+        postcode: address.postcode.clone(),
+        country: address.country.clone(),
+        email: address.email.clone(),
+        phone: address.phone.clone(),
+    }
+}
+
+fn shipping(address: &Address, version: Version) -> ShippingDto {
+    ShippingDto {
+        first_name: address.first_name.clone(),
+        last_name: address.last_name.clone(),
+        company: address.company.clone(),
+        address_1: address.address_1.clone(),
+        address_2: address.address_2.clone(),
+        city: address.city.clone(),
+        state: address.state.clone(),
+        postcode: address.postcode.clone(),
+        country: address.country.clone(),
+        phone: version.has_shipping_phone().then(|| address.phone.clone()),
+    }
+}
+
+/// An amount in minor units of `currency` with exactly two decimals, as
+/// `wc_format_decimal($x, 2)` prints it (a currency with more decimals is rounded half up).
+pub fn two_decimals(minor: i64, currency: Currency) -> String {
+    let exponent = currency.exponent();
+    let cents = if exponent <= 2 {
+        minor.saturating_mul(10_i64.pow(2 - exponent))
+    } else {
+        let divisor = 10_i64.pow(exponent - 2);
+        let half = divisor / 2;
+        if minor >= 0 {
+            (minor + half) / divisor
+        } else {
+            (minor - half) / divisor
+        }
+    };
+    customer_model::money::format_minor(cents, 2)
+}
+
+/// The customer object of `ctx.version`.
+pub fn customer(
+    ctx: &EncodeContext<'_>,
+    customer: &Customer,
+    stats: &CustomerStats,
+) -> CustomerDto {
+    let v3 = ctx.version == Version::V3;
+    let v2 = ctx.version == Version::V2;
+    let (role, username) = match &customer.account {
+        Some(account) => (
+            account.role.as_str().to_owned(),
+            account.username.as_str().to_owned(),
+        ),
+        None => ("customer".to_owned(), String::new()),
+    };
+    let paid = [OrderStatus::Processing, OrderStatus::Completed];
+    let id = customer.id.0;
+    CustomerDto {
+        id,
+        date_created: ctx.local_date(customer.created_at),
+        date_created_gmt: v3.then(|| gmt_date(customer.created_at)),
+        date_modified: customer.modified_at.map(|at| ctx.local_date(at)),
+        date_modified_gmt: v3.then(|| customer.modified_at.map(gmt_date)),
+        email: customer.email.as_str().to_owned(),
+        first_name: customer.first_name.clone(),
+        last_name: customer.last_name.clone(),
+        role,
+        username,
+        billing: billing(&customer.billing),
+        shipping: shipping(&customer.shipping, ctx.version),
+        is_paying_customer: stats.is_paying(),
+        orders_count: v2.then(|| stats.currencies.iter().map(|c| c.orders()).sum()),
+        total_spent: v2.then(|| {
+            let minor = stats
+                .currency(ctx.currency)
+                .map_or(0, |figures| figures.total_in(&paid));
+            two_decimals(minor, ctx.currency)
+        }),
+        avatar_url: customer
+            .avatar_url
+            .clone()
+            .unwrap_or_else(|| gravatar_url(customer.email.as_str())),
+        meta_data: customer
+            .meta_data
+            .iter()
+            .filter(|entry| !is_hidden_meta_key(&entry.key))
+            .map(|entry| MetaDto {
+                id: entry.id,
+                key: entry.key.clone(),
+                value: entry.value.clone(),
+            })
+            .collect(),
+        links: CustomerLinks {
+            self_: vec![Href {
+                href: ctx.item_url(id),
+            }],
+            collection: vec![Href {
+                href: ctx.collection_url(),
+            }],
+        },
+    }
+}
+
+/// One download: a grant with its product name, file and order key. `email` is the
+/// address put in the download URL (the customer's billing e-mail, else primary).
+pub struct DownloadParts<'a> {
+    /// The grant.
+    pub grant: &'a DownloadGrant,
+    /// The product's name.
+    pub product_name: &'a str,
+    /// The file.
+    pub file: &'a DownloadFile,
+    /// The order key.
+    pub order_key: &'a str,
+    /// The address for the download URL.
+    pub email: &'a str,
+}
+
+/// WooCommerce's order key for an order: `wc_order_` and 13 characters (clientele
+/// derives them from the order's UUID).
+pub fn order_key(order_uuid: &customer_model::Uuid) -> String {
+    format!("wc_order_{}", &order_uuid.simple().to_string()[..13])
+}
+
+/// Whether WooCommerce would list the grant: downloads left (or unlimited) and not
+/// expired at `now`.
+pub fn is_available(grant: &DownloadGrant, now: Timestamp) -> bool {
+    grant.downloads_remaining.is_none_or(|left| left > 0)
+        && grant.access_expires.is_none_or(|expires| expires >= now)
+}
+
+/// One entry of the downloads list.
+pub fn download(
+    ctx: &EncodeContext<'_>,
+    customer_id: i64,
+    parts: &DownloadParts<'_>,
+) -> DownloadDto {
+    let grant = parts.grant;
+    let email = percent_encoding::utf8_percent_encode(parts.email, RAWURLENCODE).to_string();
+    let rest = format!("{}/wp-json/{}", ctx.home_url, ctx.version.namespace());
+    DownloadDto {
+        download_id: grant.download_id.clone(),
+        download_url: format!(
+            "{}/?download_file={}&order={}&email={email}&key={}",
+            ctx.home_url, grant.product_id.0, parts.order_key, grant.download_id
+        ),
+        product_id: grant.product_id.0,
+        product_name: parts.product_name.to_owned(),
+        download_name: format!("{} &ndash; {}", parts.product_name, parts.file.name),
+        order_id: grant.order_id.0,
+        order_key: parts.order_key.to_owned(),
+        downloads_remaining: grant
+            .downloads_remaining
+            .map_or_else(|| "unlimited".to_owned(), |left| left.to_string()),
+        access_expires: grant
+            .access_expires
+            .map_or_else(|| "never".to_owned(), |at| ctx.local_date(at)),
+        access_expires_gmt: grant
+            .access_expires
+            .map_or_else(|| "never".to_owned(), gmt_date),
+        file: DownloadFileDto {
+            name: parts.file.name.clone(),
+            file: parts.file.url.clone(),
+        },
+        links: DownloadLinks {
+            collection: vec![Href {
+                href: format!("{rest}/customers/{customer_id}/downloads"),
+            }],
+            product: vec![Href {
+                href: format!("{rest}/products/{}", grant.product_id.0),
+            }],
+            order: vec![Href {
+                href: format!("{rest}/orders/{}", grant.order_id.0),
+            }],
+        },
+    }
+}
+
+/// PHP's `rawurlencode`: everything but `A-Z a-z 0-9 - _ . ~`.
+const RAWURLENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gravatar_matches_the_documented_example() {
+        assert_eq!(
+            gravatar_url(" John.Doe@example.com "),
+            "https://secure.gravatar.com/avatar/8eb1b522f60d11fa897de1dc6351b7e8?s=96&d=mm&r=g"
+        );
+    }
+
+    #[test]
+    fn totals_have_two_decimals() {
+        let usd = Currency::parse("USD").unwrap();
+        let jpy = Currency::parse("JPY").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(two_decimals(0, usd), "0.00");
+        assert_eq!(two_decimals(123450, usd), "1234.50");
+        assert_eq!(two_decimals(1234, jpy), "1234.00");
+        assert_eq!(two_decimals(1235, kwd), "1.24");
+    }
+
+    #[test]
+    fn hidden_meta_keys() {
+        assert!(is_hidden_meta_key("_internal"));
+        assert!(is_hidden_meta_key("billing_phone"));
+        assert!(is_hidden_meta_key("wp_capabilities"));
+        assert!(!is_hidden_meta_key("wc_last_active"));
+        assert!(!is_hidden_meta_key("shipping"));
+    }
+}
