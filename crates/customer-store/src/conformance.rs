@@ -583,6 +583,25 @@ pub async fn update_applies_meta_semantics_and_address_patches(store: Store) {
         registered.account.as_ref().map(|a| a.role),
         Some(Role::Customer)
     );
+    // Totals follow the change of kind (`ids_of` checks list, count and rows agree).
+    let registered_ids = ids_matching(
+        &store,
+        CustomerFilter {
+            accounts: AccountFilter::Registered,
+            ..CustomerFilter::default()
+        },
+    )
+    .await;
+    assert_eq!(registered_ids, vec![created.id.0, other.id.0]);
+    let guests = ids_matching(
+        &store,
+        CustomerFilter {
+            accounts: AccountFilter::Guests,
+            ..CustomerFilter::default()
+        },
+    )
+    .await;
+    assert!(guests.is_empty());
 }
 
 /// An update that hits a taken address or name changes nothing.
@@ -713,6 +732,17 @@ pub async fn delete_returns_the_record_and_removes_its_ledger(store: Store) {
         store.customer_stats(stays.id).await.unwrap().download_count,
         0
     );
+    for (accounts, expected) in [
+        (AccountFilter::Any, vec![stays.id.0]),
+        (AccountFilter::Registered, vec![]),
+        (AccountFilter::Guests, vec![stays.id.0]),
+    ] {
+        let filter = CustomerFilter {
+            accounts,
+            ..CustomerFilter::default()
+        };
+        assert_eq!(ids_matching(&store, filter).await, expected, "{accounts:?}");
+    }
     // The address and username are free again.
     store
         .create_customer(registered("GONE@example.com", "Gone"))

@@ -1,6 +1,7 @@
 //! Batch import: the whole batch in the caller's one transaction, records in dependency
 //! order (products, customers, orders, subscriptions, grants), every statement prepared
-//! once and reused, aggregates updated incrementally per order exactly as single writes do.
+//! once and reused. Aggregates are folded in memory over the batch's orders and written
+//! once per customer, currency and status before the transaction commits.
 //! The first bad record stops the batch with an error naming it (`orders.3.customer_id`);
 //! the caller then rolls everything back.
 
@@ -55,6 +56,7 @@ pub(crate) fn import(
     password_hashes: &[Option<String>],
 ) -> StoreResult<ImportSummary> {
     let mut summary = ImportSummary::default();
+    let mut aggregates = ledger::PendingAggregates::default();
     for (i, product) in batch.products.iter().enumerate() {
         ledger::insert_product(conn, product).map_err(|e| within(&format!("products.{i}"), e))?;
         summary.products += 1;
@@ -80,10 +82,11 @@ pub(crate) fn import(
                 }
             },
         };
-        ledger::insert_order(conn, &import.order, customer_id, &prefix)
+        ledger::insert_order(conn, &import.order, customer_id, &prefix, &mut aggregates)
             .map_err(|e| within(&prefix, e))?;
         summary.orders += 1;
     }
+    aggregates.flush(conn)?;
     for (i, subscription) in batch.subscriptions.iter().enumerate() {
         let prefix = format!("subscriptions.{i}");
         ledger::insert_subscription(conn, subscription, &prefix).map_err(|e| within(&prefix, e))?;

@@ -97,13 +97,95 @@ fn order_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
         .is_some())
 }
 
+/// An order as first/last order aggregates compare them: (placed instant, id).
+type Placed = (i64, i64);
+
+/// What inserted orders add to the aggregates, folded in memory and written with one
+/// statement per customer, currency and status when flushed: an import of many orders
+/// per customer writes each aggregate row once, not once per order. Flush before the
+/// transaction commits.
+#[derive(Default)]
+pub(crate) struct PendingAggregates {
+    buckets: HashMap<(i64, &'static str, OrderStatus), [i64; 3]>,
+    /// First and last order per customer and currency.
+    edges: HashMap<(i64, &'static str), (Placed, Placed)>,
+    last_order_at: HashMap<i64, i64>,
+}
+
+impl PendingAggregates {
+    fn add_order(
+        &mut self,
+        customer_id: i64,
+        currency: &'static str,
+        status: OrderStatus,
+        figures: [i64; 3],
+        placed: Placed,
+    ) {
+        let bucket = self
+            .buckets
+            .entry((customer_id, currency, status))
+            .or_default();
+        for (sum, add) in bucket.iter_mut().zip(figures) {
+            *sum += add;
+        }
+        let edge = self
+            .edges
+            .entry((customer_id, currency))
+            .or_insert((placed, placed));
+        edge.0 = edge.0.min(placed);
+        edge.1 = edge.1.max(placed);
+        let last = self.last_order_at.entry(customer_id).or_insert(placed.0);
+        *last = (*last).max(placed.0);
+    }
+
+    /// Writes what was gathered.
+    pub(crate) fn flush(self, conn: &Connection) -> StoreResult<()> {
+        for ((customer_id, currency, status), figures) in self.buckets {
+            add_to_bucket(conn, customer_id, currency, status, figures)?;
+        }
+        let mut edges = conn.prepare_cached(
+            "INSERT INTO customer_currency (customer_id, currency, first_order_at,
+                 first_order_id, last_order_at, last_order_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (customer_id, currency) DO UPDATE SET
+                 first_order_id = CASE WHEN (excluded.first_order_at, excluded.first_order_id)
+                     < (first_order_at, first_order_id) THEN excluded.first_order_id
+                     ELSE first_order_id END,
+                 first_order_at = MIN(first_order_at, excluded.first_order_at),
+                 last_order_id = CASE WHEN (excluded.last_order_at, excluded.last_order_id)
+                     > (last_order_at, last_order_id) THEN excluded.last_order_id
+                     ELSE last_order_id END,
+                 last_order_at = MAX(last_order_at, excluded.last_order_at)",
+        )?;
+        for ((customer_id, currency), (first, last)) in self.edges {
+            edges.execute(params![
+                customer_id,
+                currency,
+                first.0,
+                first.1,
+                last.0,
+                last.1
+            ])?;
+        }
+        let mut last_order = conn.prepare_cached(
+            "UPDATE customers SET last_order_at = MAX(IFNULL(last_order_at, ?2), ?2)
+             WHERE id = ?1",
+        )?;
+        for (customer_id, at) in self.last_order_at {
+            last_order.execute(params![customer_id, at])?;
+        }
+        Ok(())
+    }
+}
+
 /// Inserts `new` for `customer_id` (which overrides `new.customer_id`) with its lines and
-/// refunds, and folds it into the aggregates. Errors name fields under `prefix`.
+/// refunds, and adds it to `pending` aggregates. Errors name fields under `prefix`.
 pub(crate) fn insert_order(
     conn: &Connection,
     new: &NewOrder,
     customer_id: i64,
     prefix: &str,
+    pending: &mut PendingAggregates,
 ) -> StoreResult<OrderId> {
     if !customers::exists(conn, customer_id)? {
         return Err(invalid(prefix, "customer_id", "no such customer"));
@@ -172,32 +254,13 @@ pub(crate) fn insert_order(
     for refund in &new.refunds {
         insert_refund(conn, id, refund)?;
     }
-    add_to_bucket(
-        conn,
+    pending.add_order(
         customer_id,
         new.currency.code(),
         new.status,
         [1, new.total, refunded],
-    )?;
-    conn.prepare_cached(
-        "INSERT INTO customer_currency (customer_id, currency, first_order_id, first_order_at,
-             last_order_id, last_order_at)
-         VALUES (?1, ?2, ?3, ?4, ?3, ?4)
-         ON CONFLICT (customer_id, currency) DO UPDATE SET
-             first_order_id = CASE WHEN (excluded.first_order_at, excluded.first_order_id)
-                 < (first_order_at, first_order_id) THEN excluded.first_order_id
-                 ELSE first_order_id END,
-             first_order_at = MIN(first_order_at, excluded.first_order_at),
-             last_order_id = CASE WHEN (excluded.last_order_at, excluded.last_order_id)
-                 > (last_order_at, last_order_id) THEN excluded.last_order_id
-                 ELSE last_order_id END,
-             last_order_at = MAX(last_order_at, excluded.last_order_at)",
-    )?
-    .execute(params![customer_id, new.currency.code(), id, created_at])?;
-    conn.prepare_cached(
-        "UPDATE customers SET last_order_at = MAX(IFNULL(last_order_at, ?2), ?2) WHERE id = ?1",
-    )?
-    .execute(params![customer_id, created_at])?;
+        (created_at, id),
+    );
     Ok(OrderId(id))
 }
 
