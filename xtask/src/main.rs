@@ -1,15 +1,22 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
-//! - `ci`: everything CI checks, in order: formatting, lints, docs, tests.
+//! - `ci`: everything CI checks, in order: formatting, lints, docs, tests, conformance.
+//! - `conformance`: replays `fixtures/conformance/` against a live server.
+
+mod conformance;
 
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
     match task.as_deref() {
         Some("ci") => ci(),
+        Some("conformance") => conformance::main(args),
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!(
+                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update]"
+            );
             ExitCode::from(2)
         }
     }
@@ -62,6 +69,18 @@ fn ci() -> ExitCode {
                 eprintln!("==> {name} could not start: {error}");
                 return ExitCode::FAILURE;
             }
+        }
+    }
+    eprintln!("==> conformance: cargo xtask conformance");
+    match conformance::run(&conformance::Options::default()) {
+        Ok(true) => {}
+        Ok(false) => {
+            eprintln!("==> conformance failed");
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("==> conformance could not run: {error:#}");
+            return ExitCode::FAILURE;
         }
     }
     eprintln!("==> all checks passed");

@@ -1,3 +1,94 @@
-//! The `clientele` command line (being written).
+//! The `clientele` binary: parses the command line, sets up logging to stderr and runs
+//! the subcommand. Everything else lives in the library (`lib.rs`).
 
-fn main() {}
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use clientele::cli::{Cli, Command, KeysCommand};
+use customer_store::CustomerStore;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => {
+            let store = clientele::open_store(&args.database.db)?;
+            clientele::serve::run(args, store).await?;
+        }
+        Command::Keys(keys) => {
+            let output = match keys {
+                KeysCommand::Create {
+                    kind,
+                    permissions,
+                    description,
+                    database,
+                } => {
+                    let store = clientele::open_store(&database.db)?;
+                    clientele::keys::create(
+                        store.as_ref(),
+                        kind.into(),
+                        permissions.into(),
+                        &description,
+                    )
+                    .await?
+                }
+                KeysCommand::List { database } => {
+                    let store = clientele::open_store(&database.db)?;
+                    clientele::keys::list(store.as_ref()).await?
+                }
+                KeysCommand::Revoke { id, database } => {
+                    let store = clientele::open_store(&database.db)?;
+                    clientele::keys::revoke(store.as_ref(), id).await?
+                }
+            };
+            println!("{output}");
+        }
+        Command::Import(args) => {
+            let store = clientele::open_store(&args.database.db)?;
+            let mut failed = false;
+            for path in &args.files {
+                match clientele::import::import_file(store.as_ref() as &dyn CustomerStore, path)
+                    .await
+                {
+                    Ok(imported) => println!("{}: imported {imported}", path.display()),
+                    Err(failure) => {
+                        failed = true;
+                        eprintln!(
+                            "{}: not imported, nothing written: {failure}",
+                            path.display()
+                        );
+                    }
+                }
+            }
+            if failed {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

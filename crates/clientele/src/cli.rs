@@ -1,0 +1,227 @@
+//! The command line: subcommands, flags, their environment variables and defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use customer_store::{KeyKind, KeyPermissions};
+
+/// One customer database, served through the customers APIs of WooCommerce REST
+/// (wc/v2, wc/v3), WooCommerce legacy (wc-api/v3), Easy Digital Downloads (v1, v2) and
+/// easycart (v1), all on one port.
+#[derive(Debug, Parser)]
+#[command(name = "clientele", version, about, long_about = None)]
+#[command(
+    after_help = "Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change \
+                        their level (default: info)."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve every API dialect on one port until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Load files in the import format (JSON document or NDJSON), each file atomically.
+    Import(ImportArgs),
+}
+
+/// The database file, shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArg {
+    /// SQLite database file (created when missing).
+    #[arg(long, env = "CLIENTELE_DB", default_value = "clientele.sqlite3")]
+    pub db: PathBuf,
+}
+
+/// `clientele serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    /// Address and port to listen on.
+    #[arg(long, env = "CLIENTELE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The site's home URL, used in links and OAuth signatures. Default: derived from
+    /// --listen (http://127.0.0.1:8080, https:// with TLS; an unspecified address such as
+    /// 0.0.0.0 becomes 127.0.0.1).
+    #[arg(long, env = "CLIENTELE_SITE_URL")]
+    pub site_url: Option<String>,
+    /// The site's time zone (IANA name): WooCommerce's local dates and EDD's date filters
+    /// use it.
+    #[arg(long, env = "CLIENTELE_TIMEZONE", default_value = "UTC")]
+    pub timezone: String,
+    /// The store currency (ISO 4217): WooCommerce's `total_spent` is in it.
+    #[arg(long, env = "CLIENTELE_CURRENCY", default_value = "USD")]
+    pub currency: String,
+    /// Fill an empty database with a deterministic demo store, create one key of each
+    /// kind and print them with ready-to-paste curl commands.
+    #[arg(long, env = "CLIENTELE_DEMO")]
+    pub demo: bool,
+    /// PEM certificate chain: serve https instead of http (needs --tls-key).
+    #[arg(long, env = "CLIENTELE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "CLIENTELE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Trust `X-Forwarded-Proto: https` from a TLS-terminating proxy in front (WooCommerce
+    /// then accepts Basic and query-string keys as over https).
+    #[arg(long, env = "CLIENTELE_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// The EDD API version answered at the unversioned /edd-api/customers/.
+    #[arg(
+        long,
+        env = "CLIENTELE_EDD_DEFAULT_VERSION",
+        default_value = "2",
+        value_parser = clap::value_parser!(u8).range(1..=2)
+    )]
+    pub edd_default_version: u8,
+}
+
+/// `clientele keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it once, as one JSON object on stdout:
+    /// {"consumer_key","consumer_secret"}, {"key","secret","token"} or {"token"}.
+    Create {
+        /// Which APIs the key is for: woocommerce (wc/v2, wc/v3, wc-api/v3), edd, or
+        /// bearer (easycart).
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// What the key may do (WooCommerce keys only; the other APIs have no scopes).
+        #[arg(long, value_enum, default_value = "read_write")]
+        permissions: PermissionsArg,
+        /// Free text shown by `keys list`.
+        #[arg(long, default_value = "")]
+        description: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// List live keys as a JSON array (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Revoke a key by id; print it as a JSON object.
+    Revoke {
+        /// The key's id, as `keys list` shows it.
+        id: i64,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+/// `clientele import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    /// Files to load (docs/import-format.md). A file with an error is not written at all;
+    /// the other files still are.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// `--kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// WooCommerce consumer key and secret.
+    Woocommerce,
+    /// EDD public key, secret and token.
+    Edd,
+    /// easycart bearer token.
+    Bearer,
+}
+
+impl From<KindArg> for KeyKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Woocommerce => KeyKind::WooCommerce,
+            KindArg::Edd => KeyKind::Edd,
+            KindArg::Bearer => KeyKind::Bearer,
+        }
+    }
+}
+
+/// `--permissions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum PermissionsArg {
+    /// GET requests only.
+    Read,
+    /// Writes only.
+    Write,
+    /// Everything.
+    ReadWrite,
+}
+
+impl From<PermissionsArg> for KeyPermissions {
+    fn from(permissions: PermissionsArg) -> Self {
+        match permissions {
+            PermissionsArg::Read => KeyPermissions::Read,
+            PermissionsArg::Write => KeyPermissions::Write,
+            PermissionsArg::ReadWrite => KeyPermissions::ReadWrite,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults_follow_the_contract() {
+        let cli = Cli::try_parse_from(["clientele", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.database.db, PathBuf::from("clientele.sqlite3"));
+        assert_eq!(args.timezone, "UTC");
+        assert_eq!(args.currency, "USD");
+        assert_eq!(args.edd_default_version, 2);
+        assert!(!args.demo && !args.trust_proxy && args.site_url.is_none());
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_edd_versions_are_one_or_two() {
+        assert!(Cli::try_parse_from(["clientele", "serve", "--tls-cert", "c.pem"]).is_err());
+        assert!(Cli::try_parse_from(["clientele", "serve", "--edd-default-version", "3"]).is_err());
+        assert!(Cli::try_parse_from(["clientele", "import"]).is_err());
+    }
+
+    #[test]
+    fn keys_create_parses_kind_and_permissions() {
+        let cli = Cli::try_parse_from([
+            "clientele",
+            "keys",
+            "create",
+            "--kind",
+            "woocommerce",
+            "--permissions",
+            "read_write",
+        ])
+        .unwrap();
+        let Command::Keys(KeysCommand::Create {
+            kind, permissions, ..
+        }) = cli.command
+        else {
+            panic!("not keys create")
+        };
+        assert_eq!(KeyKind::from(kind), KeyKind::WooCommerce);
+        assert_eq!(KeyPermissions::from(permissions), KeyPermissions::ReadWrite);
+    }
+}

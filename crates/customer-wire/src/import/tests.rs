@@ -1,0 +1,308 @@
+//! Tests of the import format: round trips through both encodings, and every error a
+//! bad file produces (snapshots of the messages users read).
+
+use customer_model::{
+    Address, CustomerDraft, DownloadFile, Email, NewDownloadGrant, NewLineItem, NewOrder,
+    NewProduct, NewRefund, NewSubscription, OrderStatus, SubscriptionStatus,
+};
+
+use super::*;
+
+fn at(text: &str) -> customer_model::Timestamp {
+    text.parse().unwrap()
+}
+
+fn usd() -> customer_model::Currency {
+    customer_model::Currency::parse("USD").unwrap()
+}
+
+/// A small file using every field of every kind.
+fn sample() -> Records {
+    let product = NewProduct {
+        id: Some(ProductId(7)),
+        uuid: Some("6c9f1d2e-3b4a-4c5d-8e6f-7a8b9c0d1e2f".parse().unwrap()),
+        name: "Album".into(),
+        files: vec![DownloadFile {
+            id: "f-1".into(),
+            name: "Album (FLAC)".into(),
+            url: "https://example.com/album.zip".into(),
+        }],
+    };
+    let registered = CustomerDraft {
+        id: Some(1),
+        uuid: Some("0b5d2c1a-1111-4222-8333-944455566677".parse().unwrap()),
+        email: "Ann@Example.com".into(),
+        additional_emails: vec!["ann.work@example.com".into()],
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        display_name: Some("Ann L.".into()),
+        username: Some("ann".into()),
+        role: Some("subscriber".into()),
+        password: Some("correct horse".into()),
+        billing: Address {
+            first_name: "Ann".into(),
+            city: "Kraków".into(),
+            country: "PL".into(),
+            email: "ann@example.com".into(),
+            ..Address::default()
+        },
+        shipping: Address {
+            address_1: "ul. Długa 1".into(),
+            ..Address::default()
+        },
+        meta_data: vec![
+            ("newsletter".into(), serde_json::json!(true)),
+            ("tags".into(), serde_json::json!(["vip", 3])),
+        ],
+        avatar_url: Some("https://example.com/ann.png".into()),
+        created_at: Some(at("2024-01-02T03:04:05Z")),
+    }
+    .validate()
+    .unwrap();
+    let guest = CustomerDraft {
+        email: "guest@example.com".into(),
+        ..CustomerDraft::default()
+    }
+    .validate()
+    .unwrap();
+    let order = |customer: CustomerKey, id: Option<i64>| ImportedOrder {
+        order: NewOrder {
+            id: id.map(OrderId),
+            uuid: None,
+            customer_id: match &customer {
+                CustomerKey::Id(id) => *id,
+                CustomerKey::Email(_) => CustomerId(0),
+            },
+            status: OrderStatus::Completed,
+            currency: usd(),
+            total: 2599,
+            subtotal: 2000,
+            total_tax: 399,
+            shipping_total: 300,
+            discount_total: 100,
+            payment_method: "stripe".into(),
+            payment_method_title: "Card".into(),
+            created_at: Some(at("2024-02-01T10:00:00Z")),
+            paid_at: Some(at("2024-02-01T10:01:00Z")),
+            completed_at: None,
+            billing: Address::default(),
+            shipping: Address {
+                city: "Oslo".into(),
+                ..Address::default()
+            },
+            line_items: vec![NewLineItem {
+                product_id: Some(ProductId(7)),
+                name: "Album".into(),
+                quantity: 2,
+                total: 2000,
+            }],
+            refunds: vec![NewRefund {
+                amount: 500,
+                created_at: Some(at("2024-02-03T00:00:00Z")),
+                reason: "damaged".into(),
+            }],
+        },
+        customer,
+    };
+    Records {
+        products: vec![product],
+        customers: vec![registered, guest],
+        orders: vec![
+            order(CustomerKey::Id(CustomerId(1)), Some(100)),
+            order(
+                CustomerKey::Email(Email::parse("walk-in@example.com").unwrap()),
+                None,
+            ),
+        ],
+        subscriptions: vec![NewSubscription {
+            uuid: None,
+            customer_id: CustomerId(1),
+            product_id: ProductId(7),
+            status: SubscriptionStatus::PastDue,
+            currency: customer_model::Currency::parse("PLN").unwrap(),
+            created_at: Some(at("2024-03-01T00:00:00Z")),
+        }],
+        download_grants: vec![NewDownloadGrant {
+            download_id: "f-1".into(),
+            customer_id: CustomerId(1),
+            order_id: OrderId(100),
+            product_id: ProductId(7),
+            downloads_remaining: None,
+            access_expires: Some(at("2025-01-01T00:00:00Z")),
+            download_count: 3,
+        }],
+    }
+}
+
+/// Every error of a file, one per line, as the command line prints them.
+fn errors_of(text: &str) -> String {
+    let errors = decode_slice(text.as_bytes()).expect_err("the file has errors");
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn ndjson_round_trips() {
+    let records = sample();
+    let mut text = Vec::new();
+    write_ndjson(&mut text, &records).unwrap();
+    let decoded = decode_slice(&text).unwrap();
+    assert_eq!(decoded.records, records);
+    assert_eq!(
+        decoded.locations.orders,
+        [Location::Line(4), Location::Line(5)]
+    );
+    assert!(decoded.references.is_empty(), "{:?}", decoded.references);
+}
+
+#[test]
+fn json_document_round_trips_compact_and_pretty() {
+    let records = sample();
+    let document = encode_document(&records);
+    for text in [
+        document.to_string(),
+        serde_json::to_string_pretty(&document).unwrap(),
+    ] {
+        let decoded = decode_slice(text.as_bytes()).unwrap();
+        assert_eq!(decoded.records, records);
+        assert_eq!(
+            decoded.locations.customers,
+            [
+                Location::Element {
+                    section: Section::Customers,
+                    index: 0
+                },
+                Location::Element {
+                    section: Section::Customers,
+                    index: 1
+                }
+            ]
+        );
+    }
+}
+
+#[test]
+fn empty_files_hold_no_records() {
+    for text in ["", "\n\n", "{}", "{\"customers\": []}"] {
+        assert!(decode_slice(text.as_bytes()).unwrap().records.is_empty());
+    }
+}
+
+#[test]
+fn amounts_are_exact_in_the_record_currency_of_any_case() {
+    let text = r#"{"type":"order","customer_id":1,"status":"processing","currency":"jpy","total":"1500"}
+{"type":"order","customer_id":1,"status":"processing","currency":"Kwd","total":"1.234"}
+{"type":"customer","id":1,"email":"a@example.com"}"#;
+    let decoded = decode_slice(text.as_bytes()).unwrap();
+    let totals: Vec<(&str, i64)> = decoded
+        .records
+        .orders
+        .iter()
+        .map(|o| (o.order.currency.code(), o.order.total))
+        .collect();
+    assert_eq!(totals, [("JPY", 1500), ("KWD", 1234)]);
+}
+
+#[test]
+fn references_outside_the_file_are_handed_to_the_caller() {
+    let text = r#"{"type":"order","id":5,"customer_id":42,"status":"completed","currency":"USD","total":"1.00","line_items":[{"product_id":9,"name":"x","total":"1.00"}]}
+{"type":"download_grant","download_id":"a","customer_id":42,"order_id":5,"product_id":9}"#;
+    let decoded = decode_slice(text.as_bytes()).unwrap();
+    let references: Vec<String> = decoded
+        .references
+        .iter()
+        .map(|r| r.missing().to_string())
+        .collect();
+    insta::assert_snapshot!(references.join("\n"), @r"
+    line 1: customer_id: no customer has id 42
+    line 1: line_items.0.product_id: no product has id 9
+    line 2: customer_id: no customer has id 42
+    line 2: product_id: no product has id 9
+    ");
+}
+
+#[test]
+fn store_paths_map_back_to_the_file() {
+    let mut records = sample();
+    records.orders.truncate(1);
+    let mut text = Vec::new();
+    write_ndjson(&mut text, &records).unwrap();
+    let decoded = decode_slice(&text).unwrap();
+    let error = decoded
+        .locations
+        .locate("orders.0.customer_id", "no customer has id 1")
+        .unwrap();
+    assert_eq!(
+        error.to_string(),
+        "line 4: customer_id: no customer has id 1"
+    );
+    assert_eq!(decoded.locations.locate("orders.9.customer_id", "x"), None);
+    assert_eq!(decoded.locations.locate("email", "x"), None);
+}
+
+#[test]
+fn every_error_of_a_json_document_names_record_and_field() {
+    let text = r#"{
+  "products": [
+    {"id": 1, "name": "Book", "files": [{"id": "a", "name": "A", "url": "https://x/a"}]},
+    {"id": 1, "name": "", "files": [{"id": "", "name": "B", "url": "u"}]}
+  ],
+  "customers": [
+    {"id": 1, "email": "ann@example.com"},
+    {"id": 2, "email": "not-an-email", "username": "bad name!", "role": "king"},
+    {"id": 3, "email": "ANN@example.com", "created_at": "2024-01-01 10:00:00"},
+    {"id": 4, "email": "guest@example.com", "password": "x", "billing": {"email": "nope"}},
+    {"id": 5, "email": "typo@example.com", "frist_name": "T"}
+  ],
+  "orders": [
+    {"customer_id": 1, "status": "completed", "currency": "USD", "total": "10.00"},
+    {"customer_id": 1, "status": "shipped", "currency": "USD", "total": "10.00"},
+    {"customer_id": 1, "status": "completed", "currency": "USD", "total": "10.001"},
+    {"customer_id": 1, "status": "completed", "currency": "EUR", "total": 10},
+    {"customer_id": 1, "status": "completed", "currency": "XYZ", "total": "1"},
+    {"status": "completed", "currency": "USD", "total": "1"},
+    {"customer_id": 99, "status": "completed", "currency": "USD", "total": "5.00",
+     "line_items": [{"product_id": 1, "name": "Book", "quantity": 0, "total": "-1"}],
+     "refunds": [{"amount": "4.00"}, {"amount": "2.00"}, {"amount": "0"}]}
+  ],
+  "subscriptions": [
+    {"customer_id": 1, "product_id": 1, "status": "cancelled", "currency": "usd"}
+  ],
+  "download_grants": [
+    {"download_id": "zzz", "customer_id": 1, "order_id": 77, "product_id": 1,
+     "downloads_remaining": -1, "download_count": 2},
+    {"download_id": "zzz", "customer_id": 1, "order_id": 77, "product_id": 1}
+  ]
+}"#;
+    insta::assert_snapshot!(errors_of(text));
+}
+
+#[test]
+fn every_error_of_an_ndjson_file_names_line_and_field() {
+    let text = r#"{"type":"customer","id":1,"email":"ann@example.com"}
+
+{"type":"customer","id":1,"email":"bob@example.com","username":"ann"}
+{"type":"customer","id":2,"email":"carl@example.com","username":"ANN"}
+{"type":"order","customer_id":1,"status":"completed","currency":"PLN","total":"12.345"}
+{"type":"invoice","id":1}
+{"id":1}
+{"type":"order", "customer_id":
+[1, 2]
+{"type":"subscription","customer_id":1,"product_id":3,"status":"active","currency":"usd","created_at":"yesterday"}
+{"type":"order","customer_id":1,"email":"ann@example.com","status":"completed","currency":"USD","total":"1"}
+"#;
+    insta::assert_snapshot!(errors_of(text));
+}
+
+#[test]
+fn a_broken_json_document_reports_its_line() {
+    let text = "{\n  \"customers\": [\n    {\"email\": \"a@example.com\"},\n    oops\n  ]\n}";
+    insta::assert_snapshot!(errors_of(text), @"line 4: expected value");
+    insta::assert_snapshot!(
+        errors_of(r#"{"clients": []}"#),
+        @"line 1: unknown member `clients`, expected one of products, customers, orders, subscriptions, download_grants"
+    );
+}

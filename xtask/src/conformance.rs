@@ -1,0 +1,176 @@
+//! `cargo xtask conformance`: replays `fixtures/conformance/<slug>/*.case.json` against a
+//! live server and prints, per dialect, how many cases passed.
+//!
+//! Without `--against`, each dialect folder with cases gets its own `clientele serve` on a
+//! fresh database (see [`server`]); with `--against URL`, the cases go to that server and
+//! the keys come from `CONFORMANCE_*` environment variables. The case format is
+//! `fixtures/conformance/README.md`.
+
+mod case;
+mod matcher;
+mod oauth;
+mod ordered;
+mod replay;
+mod report;
+#[cfg(test)]
+mod self_test;
+mod server;
+mod vars;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use case::CaseFile;
+use replay::{Target, replay_case};
+use report::DialectResult;
+use vars::{KEY_VARIABLES, Variables, env_name};
+
+/// The dialect folders, in the order the table lists them.
+pub(crate) const SLUGS: [&str; 6] = [
+    "wc-v3",
+    "wc-v2",
+    "wc-legacy-v3",
+    "edd-v1",
+    "edd-v2",
+    "easycart-v1",
+];
+
+/// Replays the conformance cases against a live server.
+#[derive(Debug, Default, Parser)]
+#[command(name = "cargo xtask conformance")]
+pub(crate) struct Options {
+    /// Only this dialect folder (wc-v3, wc-v2, wc-legacy-v3, edd-v1, edd-v2, easycart-v1).
+    #[arg(long, value_name = "SLUG")]
+    pub(crate) dialect: Option<String>,
+    /// Use the server at this URL instead of starting clientele. Keys come from
+    /// CONFORMANCE_WC_CK, CONFORMANCE_WC_CS, … (see docs/testing.md); OAuth is signed for
+    /// CONFORMANCE_SITE_URL, or this URL when that is unset.
+    #[arg(long, value_name = "URL")]
+    pub(crate) against: Option<String>,
+    /// Rewrite the expected `json` of failing steps with the actual bodies, keeping the
+    /// matchers the actual values still satisfy.
+    #[arg(long)]
+    pub(crate) update: bool,
+}
+
+/// Entry point for `cargo xtask conformance [ARGS]`.
+pub(crate) fn main(args: impl Iterator<Item = String>) -> ExitCode {
+    let options =
+        Options::parse_from(std::iter::once("cargo xtask conformance".to_owned()).chain(args));
+    match run(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("conformance: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
+}
+
+/// Runs the cases and prints the results. `Ok(false)` when anything failed.
+pub(crate) fn run(options: &Options) -> Result<bool> {
+    let root = workspace_root();
+    let fixtures = root.join("fixtures").join("conformance");
+    let slugs: Vec<&str> = match &options.dialect {
+        Some(slug) => {
+            anyhow::ensure!(
+                SLUGS.contains(&slug.as_str()),
+                "unknown dialect `{slug}`; the dialects are {}",
+                SLUGS.join(", ")
+            );
+            vec![slug.as_str()]
+        }
+        None => SLUGS.to_vec(),
+    };
+    let mut clientele: Option<server::Clientele> = None;
+    let mut results = Vec::new();
+    for slug in slugs {
+        let folder = fixtures.join(slug);
+        let mut result = DialectResult {
+            slug: slug.to_owned(),
+            cases: Vec::new(),
+            error: None,
+            not_run: 0,
+        };
+        let cases = if folder.is_dir() {
+            CaseFile::load_dir(&folder)
+        } else {
+            Ok(Vec::new())
+        };
+        match cases {
+            Ok(cases) if cases.is_empty() => {}
+            Ok(cases) => {
+                if let Err(error) =
+                    run_dialect(options, &root, &folder, &cases, &mut clientele, &mut result)
+                {
+                    result.error = Some(format!("{error:#}"));
+                    result.not_run = cases.len() - result.cases.len();
+                }
+            }
+            Err(error) => result.error = Some(format!("{error:#}")),
+        }
+        results.push(result);
+    }
+    if options.update {
+        report::apply_updates(&results)?;
+    }
+    print!("{}", report::table(&results));
+    print!("{}", report::failures(&results));
+    Ok(results.iter().all(DialectResult::ok))
+}
+
+fn run_dialect(
+    options: &Options,
+    root: &Path,
+    folder: &Path,
+    cases: &[CaseFile],
+    clientele: &mut Option<server::Clientele>,
+    result: &mut DialectResult,
+) -> Result<()> {
+    if options.against.is_none() && clientele.is_none() {
+        *clientele = Some(server::build_clientele(root)?);
+    }
+    let started = std::time::Instant::now();
+    // Keeps our server alive until the cases are done.
+    let _server;
+    let mut target = match &options.against {
+        Some(url) => {
+            let mut vars = Variables::default();
+            for name in KEY_VARIABLES {
+                if let Ok(value) = std::env::var(env_name(name)) {
+                    vars.set(name, serde_json::Value::String(value));
+                }
+            }
+            let site_url = std::env::var("CONFORMANCE_SITE_URL").unwrap_or_else(|_| url.clone());
+            Target::new(url, &site_url, vars)
+        }
+        None => {
+            let binary = clientele.as_ref().expect("built above");
+            let (server, vars) = server::start(binary.path(), folder)?;
+            let target = Target::new(server.base_url(), server::SITE_URL, vars);
+            _server = server;
+            target
+        }
+    };
+    for case in cases {
+        result.cases.push(replay_case(&mut target, case));
+    }
+    eprintln!(
+        "==> {}: {} case(s) in {:.2} s (server start included)",
+        result.slug,
+        cases.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
