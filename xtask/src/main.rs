@@ -2,8 +2,10 @@
 //!
 //! - `ci`: everything CI checks, in order: formatting, lints, docs, tests, conformance.
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
+//! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
 
 mod conformance;
+mod r#gen;
 
 use std::process::{Command, ExitCode};
 
@@ -13,9 +15,10 @@ fn main() -> ExitCode {
     match task.as_deref() {
         Some("ci") => ci(),
         Some("conformance") => conformance::main(args),
+        Some("gen") => r#gen::run(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update]"
+                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update] | gen"
             );
             ExitCode::from(2)
         }
