@@ -10,13 +10,14 @@ use customer_model::{
     Address, Currency, CustomerDraft, CustomerId, DownloadFile, NewDownloadGrant, NewLineItem,
     NewOrder, NewProduct, OrderId, OrderStatus, ProductId, Timestamp,
 };
+use customer_store::SqliteStore;
 use customer_store::{CustomerStore, KeyKind, KeyPermissions};
 use http::Method;
 use serde_json::{Value, json};
-use wc_legacy_support::{Answer, MemoryStore, request, send, server};
+use wc_legacy_support::{Answer, request, send, server};
 
 /// Query-string credentials of a fresh read_write key (sent over TLS).
-async fn credentials(store: &MemoryStore) -> String {
+async fn credentials(store: &SqliteStore) -> String {
     let issued = keys::issue(KeyKind::WooCommerce, KeyPermissions::ReadWrite, "tests");
     store.create_api_key(issued.stored).await.unwrap();
     format!(
@@ -27,7 +28,7 @@ async fn credentials(store: &MemoryStore) -> String {
 }
 
 struct Site {
-    store: std::sync::Arc<MemoryStore>,
+    store: std::sync::Arc<SqliteStore>,
     state: customer_http::AppState,
     auth: String,
 }
@@ -339,7 +340,8 @@ async fn get_by_id_and_its_errors() {
     assert_eq!(answer.status, 200);
     let customer = &answer.json()["customer"];
     assert_eq!(customer["created_at"], "2015-01-05T18:34:19Z");
-    assert_eq!(customer["last_update"], "1970-01-01T00:00:00Z");
+    // The store stamps a new record as modified when it is created.
+    assert_eq!(customer["last_update"], "2015-01-05T18:34:19Z");
     assert_eq!(
         customer["avatar_url"],
         "https://secure.gravatar.com/avatar/8eb1b522f60d11fa897de1dc6351b7e8?s=96&d=mm&r=g"
@@ -904,4 +906,115 @@ async fn jsonp_wraps_and_refuses_bad_callbacks() {
         0,
         "a refused JSONP request writes nothing"
     );
+}
+
+/// Authentication runs before routing, with the legacy codes, messages and statuses.
+#[tokio::test]
+async fn authentication_comes_first() {
+    let site = Site::new().await;
+    let error = |answer: &Answer| error_of(answer);
+    // Plain http without OAuth parameters: the first missing one is named, with 404.
+    let answer = send(
+        &site.state,
+        customer_http::Request::get("/wc-api/v3/no-such-route"),
+    )
+    .await;
+    assert_eq!(
+        error(&answer),
+        (
+            404,
+            "woocommerce_api_authentication_error".into(),
+            "oauth_consumer_key parameter is missing".into()
+        )
+    );
+    let wrong_secret = site
+        .auth
+        .split("&consumer_secret=")
+        .next()
+        .unwrap()
+        .to_owned()
+        + "&consumer_secret=cs_0000000000000000000000000000000000000000";
+    let answer = send(
+        &site.state,
+        request(
+            Method::GET,
+            &format!("/wc-api/v3/customers?{wrong_secret}"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(
+        error(&answer),
+        (
+            401,
+            "woocommerce_api_authentication_error".into(),
+            "Consumer secret is invalid.".into()
+        )
+    );
+    // HTTPS without credentials: the Basic challenge.
+    let answer = send(
+        &site.state,
+        request(Method::GET, "/wc-api/v3/customers", ""),
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic realm=\"WooCommerce API."),
+    );
+    // A read key may not write, judged on the overridden method; nothing is written.
+    let issued = keys::issue(KeyKind::WooCommerce, KeyPermissions::Read, "read only");
+    site.store.create_api_key(issued.stored).await.unwrap();
+    let read_auth = format!(
+        "consumer_key={}&consumer_secret={}",
+        issued.shown["consumer_key"].as_str().unwrap(),
+        issued.shown["consumer_secret"].as_str().unwrap()
+    );
+    let answer = send(
+        &site.state,
+        request(
+            Method::GET,
+            &format!("/wc-api/v3/customers?_method=POST&{read_auth}"),
+            &create_body("read@example.com", None),
+        ),
+    )
+    .await;
+    assert_eq!(
+        error(&answer),
+        (
+            401,
+            "woocommerce_api_authentication_error".into(),
+            "The API key provided does not have write permissions.".into()
+        )
+    );
+    assert_eq!(site.customer_count().await, 0);
+}
+
+/// A customer written through the store (as wc/v3 or an import writes it) reads the
+/// same through wc-api/v3, aggregates included.
+#[tokio::test]
+async fn store_written_customers_read_the_same() {
+    let site = Site::new().await;
+    let id = site
+        .registered(
+            "joao.silva@example.com",
+            "joao.silva",
+            "2015-01-10T14:25:39Z",
+        )
+        .await;
+    site.order(id, OrderStatus::Processing, 42_900, "2015-01-10T14:26:30Z")
+        .await;
+    let by_id = site.get(&format!("/customers/{}", id.0)).await.json();
+    let by_email = site
+        .get("/customers/email/joao.silva@example.com")
+        .await
+        .json();
+    let listed = site.get("/customers").await.json();
+    assert_eq!(by_id, by_email);
+    assert_eq!(by_id["customer"], listed["customers"][0]);
+    assert_eq!(by_id["customer"]["total_spent"], "429.00");
+    assert_eq!(by_id["customer"]["orders_count"], 1);
+    assert_eq!(by_id["customer"]["last_order_date"], "2015-01-10T14:26:30Z");
 }

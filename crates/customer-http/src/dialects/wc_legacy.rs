@@ -15,7 +15,7 @@ use customer_wire::woo_common;
 use http::{HeaderValue, Method, StatusCode};
 use serde_json::Value;
 
-use crate::woo_auth::{self, Flavor, WooCaller};
+use crate::woo_auth::{self, Flavor};
 use crate::{AppState, Request, Response};
 
 const JSON_TYPE: &str = "application/json; charset=UTF-8";
@@ -184,12 +184,23 @@ fn route(path: &str) -> Option<Route> {
 }
 
 async fn serve(state: &AppState, request: &Request, query: &PhpQuery, method: &str) -> Outcome {
-    let caller = woo_auth::authenticate(state, request, Flavor::Legacy)
-        .await
-        .map_err(auth_error)?;
-    if let WooCaller::Key(key) = &caller {
-        let scope_method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
-        woo_auth::check_scope(key, &scope_method, Flavor::Legacy).map_err(auth_error)?;
+    let scope_method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+    let authorized = match woo_auth::authenticate(state, request, Flavor::Legacy).await {
+        Ok(caller) => woo_auth::authorize(state, &caller, &scope_method, Flavor::Legacy).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = authorized {
+        let mut reply = Reply::error(&LegacyError::new(
+            error.status,
+            error.code,
+            error.message.clone(),
+        ));
+        if let Some(challenge) = error.www_authenticate() {
+            reply
+                .headers
+                .push(("WWW-Authenticate", challenge.to_owned()));
+        }
+        return Ok(reply);
     }
     let verb = match method {
         "HEAD" | "GET" => Verb::Read,
@@ -260,10 +271,6 @@ async fn serve(state: &AppState, request: &Request, query: &PhpQuery, method: &s
         (Route::Bulk, Verb::Post | Verb::Put) => bulk(state, request).await,
         _ => Err(LegacyError::no_route()),
     }
-}
-
-fn auth_error(error: woo_auth::WooAuthError) -> LegacyError {
-    LegacyError::new(error.status, error.code, error.message)
 }
 
 fn store_error(error: StoreError) -> LegacyError {
