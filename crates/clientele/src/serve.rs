@@ -74,7 +74,10 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
         "listening"
     );
     if let Some(keys) = &demo {
-        println!("{}", crate::demo::getting_started(keys, &site, tls.is_some()));
+        println!(
+            "{}",
+            crate::demo::getting_started(keys, &site, tls.is_some())
+        );
     }
     let state = Arc::new(AppState::new(store, site));
     customer_http::serve(listener, state, tls, shutdown_signal()).await?;
