@@ -5,8 +5,9 @@
 //! - `avatar_url`: Gravatar of the trimmed, lower-cased e-mail (MD5), `?s=96&d=mm&r=g`,
 //!   unless the customer has an avatar override.
 //! - v2 `orders_count`: orders in any status, all currencies; `total_spent`: totals of
-//!   processing and completed orders in the store currency, 2 decimals, refunds not
-//!   subtracted. Both come from the stored aggregates.
+//!   processing and completed orders summed as plain numbers over every currency (as
+//!   WooCommerce's SQL does), 2 decimals, refunds not subtracted. Both come from the
+//!   stored aggregates.
 //! - `meta_data`: entries whose keys WooCommerce hides (protected `_` keys, WordPress and
 //!   WooCommerce internals) are left out.
 
@@ -194,11 +195,15 @@ pub fn customer(
         shipping: shipping(&customer.shipping, ctx.version),
         is_paying_customer: stats.is_paying(),
         orders_count: v2.then(|| stats.currencies.iter().map(|c| c.orders()).sum()),
+        // WooCommerce sums `_order_total` of paid orders with no regard to currency, so
+        // every currency's paid total counts, as a plain number.
         total_spent: v2.then(|| {
-            let minor = stats
-                .currency(ctx.currency)
-                .map_or(0, |figures| figures.total_in(&paid));
-            two_decimals(minor, ctx.currency)
+            let paid_totals: Vec<(i64, u32)> = stats
+                .currencies
+                .iter()
+                .map(|figures| (figures.total_in(&paid), figures.currency.exponent()))
+                .collect();
+            crate::woo_common::format_decimal_sum(&paid_totals, 2)
         }),
         avatar_url: customer
             .avatar_url
