@@ -15,7 +15,6 @@ use customer_model::{
     Address, Currency, Customer, CustomerStats, DownloadFile, DownloadGrant, OrderStatus, Timestamp,
 };
 use jiff::tz::TimeZone;
-use md5::Digest as _;
 
 use super::Version;
 use super::dto::{
@@ -65,14 +64,9 @@ pub fn gmt_date(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
-/// WordPress's Gravatar URL for an e-mail address.
+/// WordPress's Gravatar URL for an e-mail address, at WordPress's default size.
 pub fn gravatar_url(email: &str) -> String {
-    let hash = md5::Md5::digest(email.trim().to_lowercase().as_bytes());
-    let mut hex = String::with_capacity(32);
-    for byte in hash {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    format!("https://secure.gravatar.com/avatar/{hex}?s=96&d=mm&r=g")
+    crate::woo_common::gravatar_url(email, crate::woo_common::DEFAULT_AVATAR_SIZE)
 }
 
 /// Whether WooCommerce leaves a meta key out of `meta_data`.

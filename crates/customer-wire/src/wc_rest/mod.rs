@@ -11,7 +11,6 @@
 //! - [`encode`]: model records into the response objects of [`dto`].
 //! - [`errors`]: WordPress's error body and every error of the catalogue.
 //! - [`global`]: `_fields`, `_envelope` and the `OPTIONS` description.
-//! - [`username`]: WooCommerce's username generation from an e-mail address.
 
 pub mod body;
 pub mod dto;
@@ -20,7 +19,6 @@ pub mod errors;
 pub mod global;
 pub mod params;
 pub mod route;
-pub mod username;
 pub mod values;
 
 /// The REST API version, which decides the namespace and the customer object's fields.

@@ -10,8 +10,8 @@ use customer_wire::wc_rest::dto::{BatchDto, BatchErrorDto, BatchItemDto};
 use customer_wire::wc_rest::encode::{self, DownloadParts, EncodeContext};
 use customer_wire::wc_rest::errors::{Action, RestError};
 use customer_wire::wc_rest::params;
-use customer_wire::wc_rest::username::{base_username, with_suffix};
 use customer_wire::wc_rest::values::Params;
+use customer_wire::woo_common::generated_username;
 use serde_json::Value;
 
 use super::Call;
@@ -164,14 +164,14 @@ async fn create_customer(
     let generated = command.username.is_none();
     let base = match &command.username {
         Some(username) => username.clone(),
-        None => body::parse_username(&base_username(command.email.as_str()))?,
+        None => body::parse_username(&generated_username(&command.email, None))?,
     };
     let mut candidate = base.clone();
     for _ in 0..USERNAME_ATTEMPTS {
         match insert(call, &command, guest.as_ref(), candidate.clone()).await {
             Err(StoreError::Conflict { field: "username" }) if generated => {
                 let number: u16 = rand::random_range(0..10_000);
-                candidate = Username::parse(&with_suffix(base.as_str(), number))
+                candidate = Username::parse(&generated_username(&command.email, Some(number)))
                     .map_err(|_| RestError::invalid_username())?;
             }
             Err(StoreError::Conflict { field: "username" }) => {
