@@ -8,7 +8,9 @@
 //! file in a temporary directory, or into the file `SPEED_DB` names (kept afterwards, so
 //! that later measurements can reuse it; an existing file is queried, not re-imported).
 //! Customers are created two minutes apart from September 2020 on, so a million of them
-//! reach into 2024. Prints rates and query latencies.
+//! reach into 2024. A customer's orders are a day apart, or `ORDER_GAP_DAYS` apart (a
+//! large gap spreads each customer's orders over years). Prints rates and query
+//! latencies.
 
 use std::time::Instant;
 
@@ -29,7 +31,7 @@ fn instant(seconds: i64) -> Timestamp {
     Timestamp::from_second(1_600_000_000 + seconds).expect("in range")
 }
 
-fn batch(first: u64, count: u64, orders_each: u64) -> ImportBatch {
+fn batch(first: u64, count: u64, orders_each: u64, order_gap_days: i64) -> ImportBatch {
     let usd = customer_model::Currency::parse("USD").expect("USD");
     let eur = customer_model::Currency::parse("EUR").expect("EUR");
     let mut batch = ImportBatch::default();
@@ -69,7 +71,7 @@ fn batch(first: u64, count: u64, orders_each: u64) -> ImportBatch {
                     discount_total: 0,
                     payment_method: "bacs".into(),
                     payment_method_title: "Direct bank transfer".into(),
-                    created_at: Some(instant(i as i64 * 120 + n as i64 * 86_400)),
+                    created_at: Some(instant(i as i64 * 120 + n as i64 * order_gap_days * 86_400)),
                     paid_at: None,
                     completed_at: None,
                     billing: Address::default(),
@@ -103,6 +105,10 @@ async fn main() {
     let customers = arg(1, 100_000);
     let orders_each = arg(2, 5);
     let per_batch = arg(3, 20_000).max(1);
+    let order_gap_days = std::env::var("ORDER_GAP_DAYS")
+        .ok()
+        .and_then(|days| days.parse().ok())
+        .unwrap_or(1);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = std::env::var_os("SPEED_DB")
         .map(std::path::PathBuf::from)
@@ -114,7 +120,7 @@ async fn main() {
     let mut first = if existing { customers + 1 } else { 1 };
     while first <= customers {
         let count = per_batch.min(customers - first + 1);
-        let batch = batch(first, count, orders_each);
+        let batch = batch(first, count, orders_each, order_gap_days);
         store.import(batch).await.expect("import");
         first += count;
     }
