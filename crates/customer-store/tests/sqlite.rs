@@ -282,6 +282,29 @@ mod sqlite_only {
         }
     }
 
+    /// The total of a substring search alone is counted in the search index, without
+    /// looking every match up in the customers table.
+    #[tokio::test]
+    async fn a_search_total_counts_the_search_index_alone() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let query = planned(
+            CustomerFilter {
+                search: vec![TextSearch {
+                    term: "kowalski".into(),
+                    fields: SearchField::ALL.to_vec(),
+                    match_id: true,
+                }],
+                ..CustomerFilter::default()
+            },
+            SortKey::Id,
+        );
+        let plan = store.explain_count(&query).await.unwrap();
+        assert!(
+            uses(&plan, "customer_search") && !plan.iter().any(|step| step.contains(" c ")),
+            "{plan:#?}"
+        );
+    }
+
     /// Kept per-role totals equal a count of the customers table through creates, role
     /// changes, guests becoming registered, and deletes.
     #[tokio::test]
