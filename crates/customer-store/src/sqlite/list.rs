@@ -390,14 +390,29 @@ fn plan(conn: &Connection, query: &CustomerQuery, purpose: Purpose) -> StoreResu
     Ok(plan)
 }
 
+/// The SQL of the page of `query` and its parameters but `LIMIT` and `OFFSET`.
+fn page_statement(conn: &Connection, query: &CustomerQuery) -> StoreResult<(String, Vec<Value>)> {
+    if let Some((sql, phrase)) = search_only_page(query) {
+        return Ok((sql, vec![phrase]));
+    }
+    let plan = plan(conn, query, Purpose::Page)?;
+    let params = plan
+        .join_params
+        .iter()
+        .chain(&plan.params)
+        .cloned()
+        .collect();
+    Ok((plan.select_ids_sql(), params))
+}
+
 /// The ids of a page of `query`, in order.
 fn page_ids(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<i64>> {
-    let plan = plan(conn, query, Purpose::Page)?;
-    let params = plan.join_params.iter().chain(&plan.params).cloned().chain([
+    let (sql, params) = page_statement(conn, query)?;
+    let params = params.into_iter().chain([
         Value::Integer(limit_value(query.page.limit)),
         Value::Integer(offset_value(query.page.offset)),
     ]);
-    let mut statement = conn.prepare_cached(&plan.select_ids_sql())?;
+    let mut statement = conn.prepare_cached(&sql)?;
     let ids = statement
         .query_map(params_from_iter(params), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
@@ -419,25 +434,49 @@ pub(crate) fn count(conn: &Connection, query: &CustomerQuery) -> StoreResult<u64
     Ok(total as u64)
 }
 
-/// The total of a list filtered by one substring search alone, counted in the search
-/// index: it holds one row per customer, under the customer's id, so looking every match
-/// up in `customers` would add nothing but time. `None` for any other filter.
-fn search_only_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<u64>> {
+/// The FTS5 query of a filter that is one substring search alone (of at least one
+/// trigram, and not also an id). The search index holds one row per customer under the
+/// customer's id, so such a list's total is the number of matches, and its page in id
+/// order is the matches' ids in order: neither needs to look a match up in `customers`.
+fn search_only(filter: &CustomerFilter) -> Option<String> {
     let [search] = filter.search.as_slice() else {
-        return Ok(None);
+        return None;
     };
     let matches_id = search.match_id && search.term.trim().parse::<i64>().is_ok();
     let search_only = CustomerFilter {
         search: filter.search.clone(),
         ..CustomerFilter::default()
     };
-    let Some(phrase) = fts_phrase(search).filter(|_| !matches_id && *filter == search_only) else {
+    fts_phrase(search).filter(|_| !matches_id && *filter == search_only)
+}
+
+/// The total of a search-only list (see [`search_only`]), counted in the search index.
+fn search_only_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<u64>> {
+    let Some(phrase) = search_only(filter) else {
         return Ok(None);
     };
     let total: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM customer_search WHERE customer_search MATCH ?1")?
         .query_row([phrase], |row| row.get(0))?;
     Ok(Some(total as u64))
+}
+
+/// The page SQL and parameters of a search-only list in id order, read from the search
+/// index alone (see [`search_only`]); FTS5 yields matches in rowid order and stops at the
+/// page's end.
+fn search_only_page(query: &CustomerQuery) -> Option<(String, Value)> {
+    let phrase = search_only(&query.filter).filter(|_| query.sort == SortKey::Id)?;
+    let direction = match query.direction {
+        SortDirection::Ascending => "ASC",
+        SortDirection::Descending => "DESC",
+    };
+    Some((
+        format!(
+            "SELECT rowid FROM customer_search WHERE customer_search MATCH ?
+             ORDER BY rowid {direction} LIMIT ? OFFSET ?"
+        ),
+        Value::Text(phrase),
+    ))
 }
 
 /// The total of the most common lists, read from the counts the triggers keep (see the
@@ -516,8 +555,8 @@ pub(crate) fn explain_count(conn: &Connection, query: &CustomerQuery) -> StoreRe
     if kept_count(conn, &query.filter)?.is_some() {
         return Ok(Vec::new());
     }
-    let (sql, params) = match query.filter.search.first().and_then(fts_phrase) {
-        Some(phrase) if search_only_count(conn, &query.filter)?.is_some() => (
+    let (sql, params) = match search_only(&query.filter) {
+        Some(phrase) => (
             "SELECT COUNT(*) FROM customer_search WHERE customer_search MATCH ?".to_owned(),
             vec![Value::Text(phrase)],
         ),
@@ -538,14 +577,11 @@ pub(crate) fn explain_count(conn: &Connection, query: &CustomerQuery) -> StoreRe
 /// SQLite's plan for the page query of `query`, one line per step (for tests that check
 /// that lists use indexes).
 pub(crate) fn explain(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<String>> {
-    let plan = plan(conn, query, Purpose::Page)?;
-    let params = plan
-        .join_params
-        .iter()
-        .chain(&plan.params)
-        .cloned()
+    let (sql, params) = page_statement(conn, query)?;
+    let params = params
+        .into_iter()
         .chain([Value::Integer(10), Value::Integer(0)]);
-    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", plan.select_ids_sql()))?;
+    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let lines = statement
         .query_map(params_from_iter(params), |row| row.get::<_, String>(3))?
         .collect::<Result<_, _>>()?;
