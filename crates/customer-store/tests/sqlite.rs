@@ -31,7 +31,8 @@ mod sqlite_only {
         AccountFilter, CustomerFilter, CustomerQuery, SearchField, SortDirection, SortKey,
         SubscriptionStatus, TextSearch, TimeRange,
     };
-    use customer_store::conformance::{LedgerOp, apply_ledger_ops, at, guest};
+    use customer_model::{CustomerPatch, PageRequest, Role};
+    use customer_store::conformance::{LedgerOp, apply_ledger_ops, at, guest, registered};
     use proptest::prelude::*;
 
     fn planned(filter: CustomerFilter, sort: SortKey) -> CustomerQuery {
@@ -132,6 +133,295 @@ mod sqlite_only {
                 "sorting without an index for {query:?}: {plan:#?}"
             );
         }
+    }
+
+    fn uses(plan: &[String], index: &str) -> bool {
+        plan.iter().any(|step| step.contains(index))
+    }
+
+    /// A step that reads a whole table (an index walked in order is not one).
+    fn scans_a_table(plan: &[String]) -> bool {
+        plan.iter().any(|step| {
+            step.starts_with("SCAN ") && !step.contains(" USING ") && !step.contains("VIRTUAL")
+        })
+    }
+
+    /// The easycart list (buyers in a currency, newest last order first) walks the
+    /// currency's last-order index in order, with or without an "ordered within" range,
+    /// and its totals are a kept count or that index's range alone.
+    #[tokio::test]
+    async fn currency_lists_walk_the_last_order_index() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let usd = customer_model::Currency::parse("USD").unwrap();
+        let in_usd = CustomerFilter {
+            currency: Some(usd),
+            ..CustomerFilter::default()
+        };
+        let ordered = CustomerFilter {
+            ordered: TimeRange {
+                from: Some(at(0, 0)),
+                to: Some(at(365, 0)),
+            },
+            ..in_usd.clone()
+        };
+        let searched = CustomerFilter {
+            search: vec![TextSearch {
+                term: "kowalski".into(),
+                fields: vec![SearchField::Names],
+                match_id: false,
+            }],
+            ..in_usd.clone()
+        };
+        for filter in [in_usd.clone(), ordered.clone(), searched] {
+            let query = planned(filter, SortKey::LastOrder);
+            let plan = store.explain_list(&query).await.unwrap();
+            assert!(
+                uses(&plan, "customer_currency_last_order")
+                    && !uses(&plan, "TEMP B-TREE")
+                    && !scans_a_table(&plan),
+                "{query:?}: {plan:#?}"
+            );
+        }
+        let kept = store
+            .explain_count(&planned(in_usd, SortKey::LastOrder))
+            .await
+            .unwrap();
+        assert!(kept.is_empty(), "{kept:#?}");
+        let plan = store
+            .explain_count(&planned(ordered, SortKey::LastOrder))
+            .await
+            .unwrap();
+        assert!(
+            uses(&plan, "COVERING INDEX customer_currency_last_order")
+                && uses(&plan, "orders_customer")
+                && !scans_a_table(&plan)
+                && !uses(&plan, "customers"),
+            "{plan:#?}"
+        );
+    }
+
+    /// An exact e-mail is looked up first: page and total start from that one customer,
+    /// whatever the order the list asks for.
+    #[tokio::test]
+    async fn an_exact_email_drives_the_plan() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        store
+            .create_customer(registered("known@example.com", "known"))
+            .await
+            .unwrap();
+        let usd = customer_model::Currency::parse("USD").unwrap();
+        for sort in [SortKey::LastOrder, SortKey::DisplayName, SortKey::Id] {
+            let query = planned(
+                CustomerFilter {
+                    currency: Some(usd),
+                    any_email: Some("KNOWN@example.com".into()),
+                    ..CustomerFilter::default()
+                },
+                sort,
+            );
+            for plan in [
+                store.explain_list(&query).await.unwrap(),
+                store.explain_count(&query).await.unwrap(),
+            ] {
+                assert!(
+                    !scans_a_table(&plan)
+                        && !uses(&plan, "customer_currency_last_order")
+                        && !uses(&plan, "TEMP B-TREE"),
+                    "{sort:?}: {plan:#?}"
+                );
+            }
+        }
+    }
+
+    /// The default WooCommerce list (registered customers with the role `customer`) has
+    /// a kept total, and its page walks the role's display-name index in order; other
+    /// orders walk their own index rather than sort every customer with the role.
+    #[tokio::test]
+    async fn the_default_role_list_has_a_kept_total() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        // The role is common, as `customer` is in every shop.
+        for i in 0..3 {
+            store
+                .create_customer(registered(&format!("c{i}@example.com"), &format!("c{i}")))
+                .await
+                .unwrap();
+        }
+        let query = CustomerQuery {
+            filter: CustomerFilter {
+                accounts: AccountFilter::Registered,
+                role: Some(Role::Customer),
+                ..CustomerFilter::default()
+            },
+            sort: SortKey::DisplayName,
+            direction: SortDirection::Ascending,
+            page: PageRequest::page(1, 10),
+        };
+        assert_eq!(
+            store.explain_count(&query).await.unwrap(),
+            Vec::<String>::new()
+        );
+        let plan = store.explain_list(&query).await.unwrap();
+        assert!(
+            uses(&plan, "customers_role_display_name (role=?)")
+                && !scans_a_table(&plan)
+                && !uses(&plan, "TEMP B-TREE"),
+            "{plan:#?}"
+        );
+        for sort in [SortKey::Id, SortKey::Created, SortKey::Username] {
+            let plan = store
+                .explain_list(&CustomerQuery {
+                    sort,
+                    ..query.clone()
+                })
+                .await
+                .unwrap();
+            assert!(
+                !scans_a_table(&plan) && !uses(&plan, "TEMP B-TREE"),
+                "{sort:?}: {plan:#?}"
+            );
+        }
+    }
+
+    /// The total of a substring search alone is counted in the search index, and its
+    /// page in id order read from it, without looking every match up in the customers
+    /// table; both equal what the general plan finds.
+    #[tokio::test]
+    async fn a_search_total_counts_the_search_index_alone() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let query = planned(
+            CustomerFilter {
+                search: vec![TextSearch {
+                    term: "kowalski".into(),
+                    fields: SearchField::ALL.to_vec(),
+                    match_id: true,
+                }],
+                ..CustomerFilter::default()
+            },
+            SortKey::Id,
+        );
+        for plan in [
+            store.explain_count(&query).await.unwrap(),
+            store.explain_list(&query).await.unwrap(),
+        ] {
+            assert!(
+                uses(&plan, "customer_search")
+                    && !plan.iter().any(|step| step.contains(" c "))
+                    && !uses(&plan, "TEMP B-TREE"),
+                "{plan:#?}"
+            );
+        }
+        // Pages and totals equal the general plan's, which an exclusion of no one forces.
+        for i in 0..7 {
+            let address = if i % 2 == 0 {
+                format!("kowalski{i}@example.com")
+            } else {
+                format!("other{i}@example.com")
+            };
+            store.create_customer(guest(&address)).await.unwrap();
+        }
+        let ids_and_total = |page: customer_store::Page<customer_store::CustomerRecord>| {
+            let ids: Vec<i64> = page.items.iter().map(|r| r.customer.id.0).collect();
+            (ids, page.total)
+        };
+        for direction in [SortDirection::Ascending, SortDirection::Descending] {
+            for offset in 0..4 {
+                let fast = CustomerQuery {
+                    direction,
+                    page: PageRequest {
+                        offset,
+                        limit: Some(2),
+                    },
+                    ..query.clone()
+                };
+                let general = CustomerQuery {
+                    filter: CustomerFilter {
+                        exclude: vec![customer_model::CustomerId(-1)],
+                        ..fast.filter.clone()
+                    },
+                    ..fast.clone()
+                };
+                let listed = ids_and_total(store.list_customers(&fast).await.unwrap());
+                assert_eq!(listed.1, 4);
+                assert_eq!(
+                    listed,
+                    ids_and_total(store.list_customers(&general).await.unwrap()),
+                    "{direction:?} from {offset}"
+                );
+            }
+        }
+    }
+
+    /// Kept per-role totals equal a count of the customers table through creates, role
+    /// changes, guests becoming registered, and deletes.
+    #[tokio::test]
+    async fn kept_role_totals_follow_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roles.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            let new = if i % 3 == 0 {
+                guest(&format!("g{i}@example.com"))
+            } else {
+                registered(&format!("r{i}@example.com"), &format!("r{i}"))
+            };
+            ids.push(store.create_customer(new).await.unwrap().id);
+        }
+        let check = |step: &'static str| {
+            let store = &store;
+            let path = &path;
+            async move {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                for role in Role::ALL {
+                    let counted: i64 = conn
+                        .query_row(
+                            "SELECT COUNT(*) FROM customers
+                             WHERE role = ?1 AND username IS NOT NULL",
+                            [role.as_str()],
+                            |row| row.get(0),
+                        )
+                        .unwrap();
+                    for accounts in [AccountFilter::Registered, AccountFilter::Any] {
+                        let query = CustomerQuery {
+                            filter: CustomerFilter {
+                                accounts,
+                                role: Some(role),
+                                ..CustomerFilter::default()
+                            },
+                            ..CustomerQuery::default()
+                        };
+                        let kept = store.count_customers(&query).await.unwrap();
+                        assert_eq!(kept, counted as u64, "{step}: {role:?} {accounts:?}");
+                    }
+                }
+            }
+        };
+        check("created").await;
+        store
+            .update_customer(
+                ids[1],
+                CustomerPatch {
+                    role: Some(Role::ShopManager),
+                    ..CustomerPatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        check("role changed").await;
+        store
+            .update_customer(
+                ids[0],
+                CustomerPatch {
+                    username: Some(customer_model::Username::parse("now-registered").unwrap()),
+                    ..CustomerPatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        check("guest registered").await;
+        store.delete_customer(ids[1]).await.unwrap();
+        store.delete_customer(ids[2]).await.unwrap();
+        check("deleted").await;
     }
 
     #[tokio::test]
@@ -249,6 +539,89 @@ mod sqlite_only {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// "Ordered in a currency within a range", as the easycart list asks it (by last
+        /// order, driven from the kept first and last orders), names exactly the buyers
+        /// with an order in the currency inside the range, newest last order first; and
+        /// the kept count of buyers per currency stays exact.
+        #[test]
+        fn ordered_in_a_currency_is_exact(
+            ops in proptest::collection::vec(arb_op(), 0..30),
+            ranges in proptest::collection::vec(
+                (proptest::option::of(0..200i64), proptest::option::of(0..200i64)),
+                1..4,
+            ),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("ordered.sqlite3");
+                let store = Arc::new(SqliteStore::open(&path).unwrap());
+                apply_ledger_ops(store.clone(), 3, &ops).await;
+                let conn = rusqlite::Connection::open(&path).unwrap();
+                let nanos = |hour: i64| at(0, hour * 3600).as_nanosecond() as i64;
+                for code in ["USD", "EUR", "JPY"] {
+                    let currency = customer_model::Currency::parse(code).unwrap();
+                    let buyers: i64 = conn
+                        .query_row(
+                            "SELECT COUNT(DISTINCT customer_id) FROM orders WHERE currency = ?1",
+                            [code],
+                            |row| row.get(0),
+                        )
+                        .unwrap();
+                    let all = CustomerQuery {
+                        filter: CustomerFilter {
+                            currency: Some(currency),
+                            ..CustomerFilter::default()
+                        },
+                        ..CustomerQuery::default()
+                    };
+                    assert_eq!(store.count_customers(&all).await.unwrap(), buyers as u64);
+                    for (from, to) in &ranges {
+                        let query = CustomerQuery {
+                            filter: CustomerFilter {
+                                currency: Some(currency),
+                                ordered: TimeRange {
+                                    from: from.map(|hour| at(0, hour * 3600)),
+                                    to: to.map(|hour| at(0, hour * 3600)),
+                                },
+                                ..CustomerFilter::default()
+                            },
+                            sort: SortKey::LastOrder,
+                            direction: SortDirection::Descending,
+                            page: PageRequest::page(1, 100),
+                        };
+                        let expected: Vec<i64> = conn
+                            .prepare(
+                                "SELECT customer_id FROM orders WHERE currency = ?1
+                                 GROUP BY customer_id
+                                 HAVING SUM(created_at >= ?2 AND created_at <= ?3) > 0
+                                 ORDER BY MAX(created_at) DESC, customer_id DESC",
+                            )
+                            .unwrap()
+                            .query_map(
+                                rusqlite::params![
+                                    code,
+                                    from.map_or(i64::MIN, nanos),
+                                    to.map_or(i64::MAX, nanos)
+                                ],
+                                |row| row.get(0),
+                            )
+                            .unwrap()
+                            .collect::<Result<_, _>>()
+                            .unwrap();
+                        let page = store.list_customers(&query).await.unwrap();
+                        let listed: Vec<i64> =
+                            page.items.iter().map(|record| record.customer.id.0).collect();
+                        assert_eq!(listed, expected, "{code} {from:?}..{to:?}");
+                        assert_eq!(page.total, expected.len() as u64, "{code} {from:?}..{to:?}");
+                    }
+                }
+            });
+        }
 
         /// Whatever the history of orders, status changes, refunds, deletes,
         /// subscriptions and grants, the kept aggregates equal a recomputation.

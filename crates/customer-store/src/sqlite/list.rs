@@ -10,7 +10,7 @@ use customer_model::{
     TimeRange,
 };
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::codec::{like_escape, ts};
 use super::ledger::{limit_value, load_stats, offset_value};
@@ -18,8 +18,15 @@ use super::{customers, ledger};
 use crate::{CustomerRecord, Page, StoreResult};
 
 /// The SQL of a query: `WHERE` conditions with their parameters, plus what sorting needs.
+///
+/// A query in one currency is driven from `customer_currency` (alias `cc`), which holds
+/// exactly the buyers in it; `customers` (alias `c`) is joined only when a condition or
+/// the sort reads one of its columns. `id` is the column that names the customer.
 struct Plan {
+    id: &'static str,
     joins: String,
+    by_currency: bool,
+    reads_customers: bool,
     join_params: Vec<Value>,
     conditions: Vec<String>,
     params: Vec<Value>,
@@ -32,6 +39,16 @@ impl Plan {
         self.params.extend(params);
     }
 
+    /// A condition on a column of `customers` itself.
+    fn customer_condition(
+        &mut self,
+        sql: impl Into<String>,
+        params: impl IntoIterator<Item = Value>,
+    ) {
+        self.reads_customers = true;
+        self.condition(sql, params);
+    }
+
     fn where_clause(&self) -> String {
         if self.conditions.is_empty() {
             String::new()
@@ -40,17 +57,35 @@ impl Plan {
         }
     }
 
+    /// The tables; a count leaves out the joins that only order a page.
+    fn tables_sql(&self, purpose: Purpose) -> String {
+        let base = match (self.by_currency, self.reads_customers) {
+            (false, _) => "customers c",
+            (true, false) => "customer_currency cc",
+            (true, true) => "customer_currency cc JOIN customers c ON c.id = cc.customer_id",
+        };
+        match purpose {
+            Purpose::Page => format!("{base} {}", self.joins),
+            Purpose::Count => base.to_owned(),
+        }
+    }
+
     fn select_ids_sql(&self) -> String {
         format!(
-            "SELECT c.id FROM customers c {} {} ORDER BY {} LIMIT ? OFFSET ?",
-            self.joins,
+            "SELECT {} FROM {} {} ORDER BY {} LIMIT ? OFFSET ?",
+            self.id,
+            self.tables_sql(Purpose::Page),
             self.where_clause(),
             self.order
         )
     }
 
     fn count_sql(&self) -> String {
-        format!("SELECT COUNT(*) FROM customers c {}", self.where_clause())
+        format!(
+            "SELECT COUNT(*) FROM {} {}",
+            self.tables_sql(Purpose::Count),
+            self.where_clause()
+        )
     }
 }
 
@@ -67,26 +102,34 @@ fn search_column(field: SearchField) -> &'static str {
     }
 }
 
+/// The FTS5 query of a search of at least one trigram in at least one field.
+fn fts_phrase(search: &TextSearch) -> Option<String> {
+    let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
+    columns.dedup();
+    (!columns.is_empty() && search.term.chars().count() >= 3).then(|| {
+        format!(
+            "{{{}}} : \"{}\"",
+            columns.join(" "),
+            search.term.replace('"', "\"\"")
+        )
+    })
+}
+
 /// One search as a condition: fields OR-ed, and the id when asked for.
 fn search_condition(search: &TextSearch, plan: &mut Plan) {
     if search.term.is_empty() {
         return;
     }
+    let id = plan.id;
     let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
     columns.dedup();
     let mut alternatives = Vec::new();
     let mut params = Vec::new();
     if !columns.is_empty() {
-        if search.term.chars().count() >= 3 {
-            let phrase = format!(
-                "{{{}}} : \"{}\"",
-                columns.join(" "),
-                search.term.replace('"', "\"\"")
-            );
-            alternatives.push(
-                "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
-                    .to_owned(),
-            );
+        if let Some(phrase) = fts_phrase(search) {
+            alternatives.push(format!(
+                "{id} IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
+            ));
             params.push(Value::Text(phrase));
         } else {
             // Shorter than one trigram: the index cannot help, so scan its text.
@@ -96,17 +139,17 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
                 .map(|column| format!("{column} LIKE ? ESCAPE '\\'"))
                 .collect();
             alternatives.push(format!(
-                "c.id IN (SELECT rowid FROM customer_search WHERE {})",
+                "{id} IN (SELECT rowid FROM customer_search WHERE {})",
                 likes.join(" OR ")
             ));
             params.extend(columns.iter().map(|_| Value::Text(pattern.clone())));
         }
     }
     if search.match_id
-        && let Ok(id) = search.term.trim().parse::<i64>()
+        && let Ok(number) = search.term.trim().parse::<i64>()
     {
-        alternatives.push("c.id = ?".to_owned());
-        params.push(Value::Integer(id));
+        alternatives.push(format!("{id} = ?"));
+        params.push(Value::Integer(number));
     }
     if alternatives.is_empty() {
         plan.condition("0", []);
@@ -117,10 +160,10 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
 
 fn range_condition(column: &str, range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
     if let Some(from) = range.from {
-        plan.condition(format!("{column} >= ?"), [Value::Integer(ts(from)?)]);
+        plan.customer_condition(format!("{column} >= ?"), [Value::Integer(ts(from)?)]);
     }
     if let Some(to) = range.to {
-        plan.condition(format!("{column} <= ?"), [Value::Integer(ts(to)?)]);
+        plan.customer_condition(format!("{column} <= ?"), [Value::Integer(ts(to)?)]);
     }
     Ok(())
 }
@@ -142,92 +185,178 @@ enum Purpose {
     Count,
 }
 
-fn plan(query: &CustomerQuery, purpose: Purpose) -> StoreResult<Plan> {
+/// The customer that owns an e-mail address (folded), at position 0 only when
+/// `primary_only`. Looked up before planning: a condition on a constant id lets SQLite
+/// start from that one row, where an `IN (…)` condition may lose to an index that gives
+/// the sort order and be checked for every row of it.
+fn email_owner(conn: &Connection, address: &str, primary_only: bool) -> StoreResult<Option<i64>> {
+    let sql = if primary_only {
+        "SELECT customer_id FROM customer_emails WHERE address_folded = ?1 AND position = 0"
+    } else {
+        "SELECT customer_id FROM customer_emails WHERE address_folded = ?1"
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([address.to_ascii_lowercase()], |row| row.get(0))
+        .optional()?)
+}
+
+/// Whether at least one customer in a hundred has `role` (from the kept counts), so
+/// that a page in some sort order finds its rows quickly by walking that order.
+fn role_is_common(conn: &Connection, role: &str) -> StoreResult<bool> {
+    let common: Option<bool> = conn
+        .prepare_cached(
+            "SELECT r.registered * 100 >= c.registered + c.guests
+             FROM customer_role_counts r, customer_counts c WHERE r.role = ?1",
+        )?
+        .query_row([role], |row| row.get(0))
+        .optional()?;
+    Ok(common.unwrap_or(false))
+}
+
+/// "Ordered in the currency within `range`" on a `customer_currency` row. A buyer whose
+/// first or last order in the currency falls inside the range qualifies, one whose orders
+/// all lie before or after it does not; only a buyer whose first order is before the
+/// range and last order after it needs a look at its orders, through `orders_customer`.
+fn ordered_in_currency(range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
+    let from = range.from.map(ts).transpose()?;
+    let to = range.to.map(ts).transpose()?;
+    match (from, to) {
+        (None, None) => {}
+        (Some(from), None) => plan.condition("cc.last_order_at >= ?", [Value::Integer(from)]),
+        (None, Some(to)) => plan.condition("cc.first_order_at <= ?", [Value::Integer(to)]),
+        (Some(from), Some(to)) => plan.condition(
+            "cc.last_order_at >= ? AND cc.first_order_at <= ?
+             AND (cc.first_order_at >= ? OR cc.last_order_at <= ?
+                  OR EXISTS (SELECT 1 FROM orders o
+                             WHERE o.customer_id = cc.customer_id
+                               AND o.currency = cc.currency
+                               AND o.created_at >= ? AND o.created_at <= ?))",
+            [from, to, from, to, from, to].map(Value::Integer),
+        ),
+    }
+    Ok(())
+}
+
+fn plan(conn: &Connection, query: &CustomerQuery, purpose: Purpose) -> StoreResult<Plan> {
     let filter: &CustomerFilter = &query.filter;
+    // Every customer in a currency has its row in `customer_currency`: a count, or a page
+    // in last-order order, walks that table's index for the currency instead of a million
+    // customers.
+    let by_currency = filter.currency.is_some()
+        && (purpose == Purpose::Count || query.sort == SortKey::LastOrder);
     let mut plan = Plan {
+        id: if by_currency {
+            "cc.customer_id"
+        } else {
+            "c.id"
+        },
         joins: String::new(),
+        by_currency,
+        reads_customers: false,
         join_params: Vec::new(),
         conditions: Vec::new(),
         params: Vec::new(),
         order: String::new(),
     };
+    let id = plan.id;
+    if let Some(currency) = filter.currency {
+        if by_currency {
+            plan.condition("cc.currency = ?", [Value::Text(currency.code().into())]);
+        } else {
+            // Checked per customer through the primary key: a list of every buyer in
+            // the currency would be built before the first row otherwise.
+            plan.condition(
+                "EXISTS (SELECT 1 FROM customer_currency
+                         WHERE customer_id = c.id AND currency = ?)",
+                [Value::Text(currency.code().into())],
+            );
+        }
+    }
     match filter.accounts {
         AccountFilter::Any => {}
-        AccountFilter::Registered => plan.condition("c.username IS NOT NULL", []),
-        AccountFilter::Guests => plan.condition("c.username IS NULL", []),
+        AccountFilter::Registered => plan.customer_condition("c.username IS NOT NULL", []),
+        AccountFilter::Guests => plan.customer_condition("c.username IS NULL", []),
     }
     if let Some(role) = filter.role {
-        plan.condition("c.role = ?", [Value::Text(role.as_str().into())]);
+        // By id or by display name, an index on the role gives the order as well. For
+        // another order SQLite would still take an equality on the role for selective
+        // and then sort what it found: for a role most customers have (`customer`, in
+        // every shop) that means sorting them all for one page, where walking the sort's
+        // own index and skipping the others is far cheaper, so the role's indexes are
+        // hidden from the planner (`+`).
+        let walk_sort_index = purpose == Purpose::Page
+            && !matches!(
+                query.sort,
+                SortKey::Id | SortKey::IncludeOrder | SortKey::DisplayName
+            )
+            && role_is_common(conn, role.as_str())?;
+        let column = if walk_sort_index { "+c.role" } else { "c.role" };
+        plan.customer_condition(format!("{column} = ?"), [Value::Text(role.as_str().into())]);
     }
-    if let Some(email) = &filter.email {
-        plan.condition(
-            "c.id IN (SELECT customer_id FROM customer_emails
-                      WHERE address_folded = ? AND position = 0)",
-            [Value::Text(email.to_ascii_lowercase())],
-        );
-    }
-    if let Some(email) = &filter.any_email {
-        plan.condition(
-            "c.id IN (SELECT customer_id FROM customer_emails WHERE address_folded = ?)",
-            [Value::Text(email.to_ascii_lowercase())],
-        );
+    for (address, primary_only) in [(&filter.email, true), (&filter.any_email, false)] {
+        if let Some(address) = address {
+            // No owner: `= NULL` matches nothing, and still plans as a key lookup.
+            let owner = email_owner(conn, address, primary_only)?;
+            plan.condition(
+                format!("{id} = ?"),
+                [owner.map_or(Value::Null, Value::Integer)],
+            );
+        }
     }
     for search in &filter.search {
         search_condition(search, &mut plan);
     }
     if !filter.include.is_empty() {
         plan.condition(
-            "c.id IN (SELECT value FROM json_each(?))",
+            format!("{id} IN (SELECT value FROM json_each(?))"),
             [id_list(&filter.include)],
         );
     }
     if !filter.exclude.is_empty() {
         plan.condition(
-            "c.id NOT IN (SELECT value FROM json_each(?))",
+            format!("{id} NOT IN (SELECT value FROM json_each(?))"),
             [id_list(&filter.exclude)],
         );
     }
     range_condition("c.created_at", &filter.created, &mut plan)?;
     range_condition("c.modified_at", &filter.modified, &mut plan)?;
-    // A page sorted by the last order in the currency joins `customer_currency`, which
-    // already keeps only customers with an order in it; repeating that as a condition
-    // would make SQLite collect every such customer before reading the first row.
-    let joined_currency = purpose == Purpose::Page && query.sort == SortKey::LastOrder;
-    if let Some(currency) = filter.currency.filter(|_| !joined_currency) {
-        plan.condition(
-            "c.id IN (SELECT customer_id FROM customer_currency WHERE currency = ?)",
-            [Value::Text(currency.code().into())],
-        );
-    }
     if !filter.ordered.is_unbounded() {
-        let mut inner = Plan {
-            joins: String::new(),
-            join_params: Vec::new(),
-            conditions: Vec::new(),
-            params: Vec::new(),
-            order: String::new(),
-        };
-        range_condition("created_at", &filter.ordered, &mut inner)?;
-        if let Some(currency) = filter.currency {
-            inner.condition("currency = ?", [Value::Text(currency.code().into())]);
+        if by_currency {
+            ordered_in_currency(&filter.ordered, &mut plan)?;
+        } else {
+            let mut inner = Vec::new();
+            let mut params = Vec::new();
+            if let Some(from) = filter.ordered.from {
+                inner.push("created_at >= ?");
+                params.push(Value::Integer(ts(from)?));
+            }
+            if let Some(to) = filter.ordered.to {
+                inner.push("created_at <= ?");
+                params.push(Value::Integer(ts(to)?));
+            }
+            if let Some(currency) = filter.currency {
+                inner.push("currency = ?");
+                params.push(Value::Text(currency.code().into()));
+            }
+            plan.condition(
+                format!(
+                    "c.id IN (SELECT customer_id FROM orders WHERE {})",
+                    inner.join(" AND ")
+                ),
+                params,
+            );
         }
-        plan.condition(
-            format!(
-                "c.id IN (SELECT customer_id FROM orders {})",
-                inner.where_clause()
-            ),
-            inner.params,
-        );
     }
     if let Some(product) = filter.product {
         plan.condition(
-            "c.id IN (SELECT customer_id FROM order_items WHERE product_id = ?)",
+            format!("{id} IN (SELECT customer_id FROM order_items WHERE product_id = ?)"),
             [Value::Integer(product.0)],
         );
     }
     if let Some(status) = filter.subscription_status {
         plan.condition(
-            "c.id IN (SELECT customer_id FROM subscriptions WHERE status = ?)",
+            format!("{id} IN (SELECT customer_id FROM subscriptions WHERE status = ?)"),
             [Value::Integer(status.index() as i64)],
         );
     }
@@ -235,25 +364,18 @@ fn plan(query: &CustomerQuery, purpose: Purpose) -> StoreResult<Plan> {
         SortDirection::Ascending => "ASC",
         SortDirection::Descending => "DESC",
     };
+    if by_currency {
+        // Counting needs no order; a page walks `customer_currency_last_order` in order.
+        plan.order = format!("cc.last_order_at {direction}, cc.customer_id {direction}");
+        return Ok(plan);
+    }
     let key = match query.sort {
         SortKey::Id => None,
         SortKey::DisplayName => Some("c.display_name COLLATE NOCASE".to_owned()),
         SortKey::Username => Some("IFNULL(c.username, '') COLLATE NOCASE".to_owned()),
         SortKey::Created => Some("c.created_at".to_owned()),
         SortKey::Modified => Some("c.modified_at".to_owned()),
-        SortKey::LastOrder => match filter.currency {
-            // The currency filter keeps only customers with a row here, so an inner join
-            // loses nobody and lets SQLite walk `customer_currency_last_order` in order.
-            Some(currency) => {
-                plan.joins = "JOIN customer_currency cc
-                                  ON cc.customer_id = c.id AND cc.currency = ?"
-                    .into();
-                plan.join_params.push(Value::Text(currency.code().into()));
-                plan.order = format!("cc.last_order_at {direction}, cc.customer_id {direction}");
-                return Ok(plan);
-            }
-            None => Some("c.last_order_at".to_owned()),
-        },
+        SortKey::LastOrder => Some("c.last_order_at".to_owned()),
         SortKey::IncludeOrder if filter.include.is_empty() => None,
         SortKey::IncludeOrder => {
             plan.joins = "JOIN json_each(?) inc ON inc.value = c.id".into();
@@ -268,14 +390,29 @@ fn plan(query: &CustomerQuery, purpose: Purpose) -> StoreResult<Plan> {
     Ok(plan)
 }
 
+/// The SQL of the page of `query` and its parameters but `LIMIT` and `OFFSET`.
+fn page_statement(conn: &Connection, query: &CustomerQuery) -> StoreResult<(String, Vec<Value>)> {
+    if let Some((sql, phrase)) = search_only_page(query) {
+        return Ok((sql, vec![phrase]));
+    }
+    let plan = plan(conn, query, Purpose::Page)?;
+    let params = plan
+        .join_params
+        .iter()
+        .chain(&plan.params)
+        .cloned()
+        .collect();
+    Ok((plan.select_ids_sql(), params))
+}
+
 /// The ids of a page of `query`, in order.
 fn page_ids(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<i64>> {
-    let plan = plan(query, Purpose::Page)?;
-    let params = plan.join_params.iter().chain(&plan.params).cloned().chain([
+    let (sql, params) = page_statement(conn, query)?;
+    let params = params.into_iter().chain([
         Value::Integer(limit_value(query.page.limit)),
         Value::Integer(offset_value(query.page.offset)),
     ]);
-    let mut statement = conn.prepare_cached(&plan.select_ids_sql())?;
+    let mut statement = conn.prepare_cached(&sql)?;
     let ids = statement
         .query_map(params_from_iter(params), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
@@ -284,40 +421,107 @@ fn page_ids(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<i64>> {
 
 /// How many customers match `query`'s filters.
 pub(crate) fn count(conn: &Connection, query: &CustomerQuery) -> StoreResult<u64> {
-    let accounts_only = CustomerFilter {
-        accounts: query.filter.accounts,
-        ..CustomerFilter::default()
-    };
-    if query.filter == accounts_only {
-        let column = match query.filter.accounts {
-            AccountFilter::Any => "registered + guests",
-            AccountFilter::Registered => "registered",
-            AccountFilter::Guests => "guests",
-        };
-        let total: i64 = conn
-            .prepare_cached(&format!("SELECT {column} FROM customer_counts"))?
-            .query_row([], |row| row.get(0))?;
-        return Ok(total as u64);
+    if let Some(total) = kept_count(conn, &query.filter)? {
+        return Ok(total);
     }
-    // Buyers in a currency are exactly the rows of `customer_currency` in it: counting
-    // its index avoids visiting a million customers.
-    if let Some(currency) = query.filter.currency {
-        let currency_only = CustomerFilter {
-            currency: Some(currency),
-            ..CustomerFilter::default()
-        };
-        if query.filter == currency_only {
-            let total: i64 = conn
-                .prepare_cached("SELECT COUNT(*) FROM customer_currency WHERE currency = ?1")?
-                .query_row([currency.code()], |row| row.get(0))?;
-            return Ok(total as u64);
-        }
+    if let Some(total) = search_only_count(conn, &query.filter)? {
+        return Ok(total);
     }
-    let plan = plan(query, Purpose::Count)?;
+    let plan = plan(conn, query, Purpose::Count)?;
     let total: i64 = conn
         .prepare_cached(&plan.count_sql())?
         .query_row(params_from_iter(plan.params.iter()), |row| row.get(0))?;
     Ok(total as u64)
+}
+
+/// The FTS5 query of a filter that is one substring search alone (of at least one
+/// trigram, and not also an id). The search index holds one row per customer under the
+/// customer's id, so such a list's total is the number of matches, and its page in id
+/// order is the matches' ids in order: neither needs to look a match up in `customers`.
+fn search_only(filter: &CustomerFilter) -> Option<String> {
+    let [search] = filter.search.as_slice() else {
+        return None;
+    };
+    let matches_id = search.match_id && search.term.trim().parse::<i64>().is_ok();
+    let search_only = CustomerFilter {
+        search: filter.search.clone(),
+        ..CustomerFilter::default()
+    };
+    fts_phrase(search).filter(|_| !matches_id && *filter == search_only)
+}
+
+/// The total of a search-only list (see [`search_only`]), counted in the search index.
+fn search_only_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<u64>> {
+    let Some(phrase) = search_only(filter) else {
+        return Ok(None);
+    };
+    let total: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM customer_search WHERE customer_search MATCH ?1")?
+        .query_row([phrase], |row| row.get(0))?;
+    Ok(Some(total as u64))
+}
+
+/// The page SQL and parameters of a search-only list in id order, read from the search
+/// index alone (see [`search_only`]); FTS5 yields matches in rowid order and stops at the
+/// page's end.
+fn search_only_page(query: &CustomerQuery) -> Option<(String, Value)> {
+    let phrase = search_only(&query.filter).filter(|_| query.sort == SortKey::Id)?;
+    let direction = match query.direction {
+        SortDirection::Ascending => "ASC",
+        SortDirection::Descending => "DESC",
+    };
+    Some((
+        format!(
+            "SELECT rowid FROM customer_search WHERE customer_search MATCH ?
+             ORDER BY rowid {direction} LIMIT ? OFFSET ?"
+        ),
+        Value::Text(phrase),
+    ))
+}
+
+/// The total of the most common lists, read from the counts the triggers keep (see the
+/// schema): every customer, registered ones or guests; registered ones with one role;
+/// buyers in one currency. `None` for any other filter.
+fn kept_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<u64>> {
+    let only = |accounts, role, currency| CustomerFilter {
+        accounts,
+        role,
+        currency,
+        ..CustomerFilter::default()
+    };
+    let (sql, key) = if *filter == only(filter.accounts, None, None) {
+        let column = match filter.accounts {
+            AccountFilter::Any => "registered + guests",
+            AccountFilter::Registered => "registered",
+            AccountFilter::Guests => "guests",
+        };
+        (format!("SELECT {column} FROM customer_counts"), None)
+    } else if let Some(role) = filter.role.filter(|role| {
+        // A role belongs to an account, so "any" and "registered" count the same people.
+        *filter == only(AccountFilter::Registered, Some(*role), None)
+            || *filter == only(AccountFilter::Any, Some(*role), None)
+    }) {
+        (
+            "SELECT registered FROM customer_role_counts WHERE role = ?1".to_owned(),
+            Some(role.as_str().to_owned()),
+        )
+    } else if let Some(currency) = filter
+        .currency
+        .filter(|currency| *filter == only(AccountFilter::Any, None, Some(*currency)))
+    {
+        (
+            "SELECT customers FROM currency_customer_counts WHERE currency = ?1".to_owned(),
+            Some(currency.code().to_owned()),
+        )
+    } else {
+        return Ok(None);
+    };
+    let mut statement = conn.prepare_cached(&sql)?;
+    let total: Option<i64> = match key {
+        Some(key) => statement.query_row([key], |row| row.get(0)).optional()?,
+        None => statement.query_row([], |row| row.get(0)).optional()?,
+    };
+    Ok(Some(total.unwrap_or(0).max(0) as u64))
 }
 
 /// A page of customers with aggregates and the exact total.
@@ -345,17 +549,39 @@ pub(crate) fn stats(conn: &Connection, id: i64) -> StoreResult<customer_model::C
         .unwrap_or_default())
 }
 
+/// SQLite's plan for the count query of `query`, one line per step; empty when the
+/// count is kept by triggers.
+pub(crate) fn explain_count(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<String>> {
+    if kept_count(conn, &query.filter)?.is_some() {
+        return Ok(Vec::new());
+    }
+    let (sql, params) = match search_only(&query.filter) {
+        Some(phrase) => (
+            "SELECT COUNT(*) FROM customer_search WHERE customer_search MATCH ?".to_owned(),
+            vec![Value::Text(phrase)],
+        ),
+        _ => {
+            let plan = plan(conn, query, Purpose::Count)?;
+            (plan.count_sql(), plan.params)
+        }
+    };
+    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let lines = statement
+        .query_map(params_from_iter(params.iter()), |row| {
+            row.get::<_, String>(3)
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(lines)
+}
+
 /// SQLite's plan for the page query of `query`, one line per step (for tests that check
 /// that lists use indexes).
 pub(crate) fn explain(conn: &Connection, query: &CustomerQuery) -> StoreResult<Vec<String>> {
-    let plan = plan(query, Purpose::Page)?;
-    let params = plan
-        .join_params
-        .iter()
-        .chain(&plan.params)
-        .cloned()
+    let (sql, params) = page_statement(conn, query)?;
+    let params = params
+        .into_iter()
         .chain([Value::Integer(10), Value::Integer(0)]);
-    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", plan.select_ids_sql()))?;
+    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let lines = statement
         .query_map(params_from_iter(params), |row| row.get::<_, String>(3))?
         .collect::<Result<_, _>>()?;

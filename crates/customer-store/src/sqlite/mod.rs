@@ -230,6 +230,14 @@ impl SqliteStore {
         self.read(move |conn| list::explain(conn, &query)).await
     }
 
+    /// SQLite's query plan for the exact total of `query`, one line per step; empty when
+    /// the total is read from a count the triggers keep.
+    pub async fn explain_count(&self, query: &CustomerQuery) -> StoreResult<Vec<String>> {
+        let query = query.clone();
+        self.read(move |conn| list::explain_count(conn, &query))
+            .await
+    }
+
     /// Runs `work` in a write transaction on the blocking pool; commits when it succeeds.
     async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where

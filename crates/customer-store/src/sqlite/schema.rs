@@ -12,7 +12,10 @@
 //!   searchable field group, so that substring searches use an index.
 //! - `customer_order_stats`, `customer_currency` and `customer_subscription_stats` are
 //!   the aggregates, updated in the same transaction as every ledger write.
-//! - `customer_counts` holds the number of registered customers and of guests.
+//! - `customer_counts` holds the number of registered customers and of guests,
+//!   `customer_role_counts` the number of registered customers per role and
+//!   `currency_customer_counts` the number of buyers per currency: the totals of the
+//!   most common lists, kept by triggers instead of counted per request.
 
 use rusqlite::Connection;
 
@@ -231,6 +234,60 @@ WHEN (OLD.username IS NULL) <> (NEW.username IS NULL) BEGIN
         registered = registered + (NEW.username IS NOT NULL) - (OLD.username IS NOT NULL),
         guests = guests + (NEW.username IS NULL) - (OLD.username IS NULL);
 END;
+"#,
+    // The default WooCommerce list (registered customers with one role) and the easycart
+    // list (buyers in one currency) are the most common requests: their exact totals are
+    // kept by triggers, like the ones above, and the first list's page walks an index of
+    // its own (role, then display name, WooCommerce's default order). The last-order index of `customer_currency`
+    // grows the first order and an explicit id, so that a list by last order walks it in
+    // order and "ordered within a range" is decided from the index alone for nearly
+    // every buyer.
+    r#"
+CREATE TABLE customer_role_counts (
+    role TEXT PRIMARY KEY,
+    registered INTEGER NOT NULL
+);
+INSERT INTO customer_role_counts (role, registered)
+    SELECT role, COUNT(*) FROM customers
+    WHERE role IS NOT NULL AND username IS NOT NULL GROUP BY role;
+CREATE TRIGGER customer_role_counts_insert AFTER INSERT ON customers
+WHEN NEW.role IS NOT NULL AND NEW.username IS NOT NULL BEGIN
+    INSERT INTO customer_role_counts (role, registered) VALUES (NEW.role, 1)
+        ON CONFLICT (role) DO UPDATE SET registered = registered + 1;
+END;
+CREATE TRIGGER customer_role_counts_delete AFTER DELETE ON customers
+WHEN OLD.role IS NOT NULL AND OLD.username IS NOT NULL BEGIN
+    UPDATE customer_role_counts SET registered = registered - 1 WHERE role = OLD.role;
+END;
+CREATE TRIGGER customer_role_counts_update AFTER UPDATE OF role, username ON customers
+WHEN OLD.role IS NOT NEW.role OR (OLD.username IS NULL) <> (NEW.username IS NULL) BEGIN
+    UPDATE customer_role_counts SET registered = registered - 1
+        WHERE role = OLD.role AND OLD.username IS NOT NULL;
+    INSERT INTO customer_role_counts (role, registered)
+        SELECT NEW.role, 1 WHERE NEW.role IS NOT NULL AND NEW.username IS NOT NULL
+        ON CONFLICT (role) DO UPDATE SET registered = registered + 1;
+END;
+
+CREATE TABLE currency_customer_counts (
+    currency TEXT PRIMARY KEY,
+    customers INTEGER NOT NULL
+);
+INSERT INTO currency_customer_counts (currency, customers)
+    SELECT currency, COUNT(*) FROM customer_currency GROUP BY currency;
+CREATE TRIGGER currency_customer_counts_insert AFTER INSERT ON customer_currency BEGIN
+    INSERT INTO currency_customer_counts (currency, customers) VALUES (NEW.currency, 1)
+        ON CONFLICT (currency) DO UPDATE SET customers = customers + 1;
+END;
+CREATE TRIGGER currency_customer_counts_delete AFTER DELETE ON customer_currency BEGIN
+    UPDATE currency_customer_counts SET customers = customers - 1
+        WHERE currency = OLD.currency;
+END;
+
+CREATE INDEX customers_role_display_name ON customers(role, display_name COLLATE NOCASE);
+
+DROP INDEX customer_currency_last_order;
+CREATE INDEX customer_currency_last_order
+    ON customer_currency(currency, last_order_at, customer_id, first_order_at);
 "#,
 ];
 
