@@ -8,10 +8,8 @@ use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use customer_store::{
-    CustomerRef, CustomerStore, ImportBatch, ImportOrder, ImportSummary, StoreError,
-};
-use customer_wire::import::{self, CustomerKey, Decoded, ImportError, Records, Target};
+use customer_store::{CustomerStore, ImportSummary, StoreError};
+use customer_wire::import::{self, Decoded, ImportError, Target};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Why a file was not imported. Nothing of it was written.
@@ -176,22 +174,4 @@ async fn missing_references(
 }
 
 /// The store's batch from decoded records.
-pub fn batch(records: Records) -> ImportBatch {
-    ImportBatch {
-        products: records.products,
-        customers: records.customers,
-        orders: records
-            .orders
-            .into_iter()
-            .map(|imported| ImportOrder {
-                customer: match imported.customer {
-                    CustomerKey::Id(id) => CustomerRef::Id(id),
-                    CustomerKey::Email(email) => CustomerRef::Email(email),
-                },
-                order: imported.order,
-            })
-            .collect(),
-        subscriptions: records.subscriptions,
-        download_grants: records.download_grants,
-    }
-}
+pub use customer_http::import::batch;

@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod dialects;
+pub mod import;
 pub mod keys;
 pub mod request;
 pub mod routes;

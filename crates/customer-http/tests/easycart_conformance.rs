@@ -11,8 +11,8 @@ mod easycart_support;
 use std::path::{Path, PathBuf};
 
 use customer_http::Request;
-use customer_store::{CustomerRef, CustomerStore, ImportBatch, ImportOrder};
-use customer_wire::import::{self, CustomerKey};
+use customer_store::CustomerStore;
+use customer_wire::import;
 use easycart_support::World;
 use http::Method;
 use serde_json::Value;
@@ -25,23 +25,7 @@ async fn import_setup(world: &World) {
     let bytes = std::fs::read(folder().join("setup.json")).expect("setup.json");
     let decoded = import::decode_slice(&bytes).expect("setup.json decodes");
     let records = decoded.records;
-    let batch = ImportBatch {
-        products: records.products,
-        customers: records.customers,
-        orders: records
-            .orders
-            .into_iter()
-            .map(|imported| ImportOrder {
-                customer: match imported.customer {
-                    CustomerKey::Id(id) => CustomerRef::Id(id),
-                    CustomerKey::Email(email) => CustomerRef::Email(email),
-                },
-                order: imported.order,
-            })
-            .collect(),
-        subscriptions: records.subscriptions,
-        download_grants: records.download_grants,
-    };
+    let batch = customer_http::import::batch(records);
     world.store.import(batch).await.expect("setup.json imports");
 }
 

@@ -13,10 +13,8 @@ use customer_http::{AppState, Request, SiteConfig, handle, keys};
 use customer_model::{
     Currency, CustomerDraft, CustomerId, NewLineItem, NewOrder, NewRefund, OrderStatus, Timestamp,
 };
-use customer_store::{
-    CustomerRef, CustomerStore, ImportBatch, ImportOrder, KeyKind, KeyPermissions, SqliteStore,
-};
-use customer_wire::import::{self, CustomerKey};
+use customer_store::{CustomerStore, KeyKind, KeyPermissions, SqliteStore};
+use customer_wire::import;
 use http::Method;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -50,23 +48,7 @@ async fn import_file(store: &SqliteStore, path: &Path) {
     let decoded = import::decode_slice(&std::fs::read(path).unwrap())
         .unwrap_or_else(|errors| panic!("{}: {errors:?}", path.display()));
     let records = decoded.records;
-    let batch = ImportBatch {
-        products: records.products,
-        customers: records.customers,
-        orders: records
-            .orders
-            .into_iter()
-            .map(|imported| ImportOrder {
-                customer: match imported.customer {
-                    CustomerKey::Id(id) => CustomerRef::Id(id),
-                    CustomerKey::Email(email) => CustomerRef::Email(email),
-                },
-                order: imported.order,
-            })
-            .collect(),
-        subscriptions: records.subscriptions,
-        download_grants: records.download_grants,
-    };
+    let batch = customer_http::import::batch(records);
     store.import(batch).await.unwrap();
 }
 
