@@ -120,3 +120,128 @@ fn help_explains_every_flag_and_its_environment_variable() {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
 }
+
+/// Sends one raw HTTP/1.1 request and returns the status line (empty when the
+/// connection closed without an answer).
+fn send(port: u16, raw: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(raw).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn get(port: u16, target: &str, extra_headers: &str) -> String {
+    send(
+        port,
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: localhost\r\n{extra_headers}Connection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+}
+
+/// PHP-style bracket names nested thousands deep (a 10 KB URL, or a form body) used to
+/// overflow a worker's stack before any authentication and abort the process. Every
+/// dialect now reads them as PHP does (too deep: dropped) and the server stays up.
+#[cfg(unix)]
+#[test]
+fn deeply_nested_bracket_parameters_do_not_take_the_server_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_clientele"))
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env("CLIENTELE_DB", &db)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let started = Instant::now();
+    while health(port).is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no answer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("/api/v1/customers?currency=usd") {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "{printed}");
+        printed.push_str(&line);
+    }
+    let bearer = printed
+        .split("Authorization: Bearer ")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+
+    let named = format!("a{}=1", "[a]".repeat(3_500));
+    let appended = format!("a{}=1", "[]".repeat(3_500));
+    for nested in [&named, &appended] {
+        for target in [
+            format!("/wp-json/wc/v3/customers?{nested}"),
+            format!("/wp-json/wc/v2/customers?{nested}"),
+            format!("/?rest_route=/wc/v3/customers&{nested}"),
+            format!("/wc-api/v3/customers?{nested}"),
+            format!("/edd-api/v2/customers/?{nested}"),
+            format!("/edd-api/customers/?{nested}"),
+        ] {
+            let status = get(port, &target, "");
+            assert!(!status.is_empty(), "no answer to {}", &target[..40]);
+        }
+        let status = get(
+            port,
+            &format!("/api/v1/customers?currency=usd&{nested}"),
+            &format!("Authorization: Bearer {bearer}\r\n"),
+        );
+        assert_eq!(status, "HTTP/1.1 200 OK", "easycart");
+        for path in [
+            "/wp-json/wc/v3/customers",
+            "/wc-api/v3/customers",
+            "/edd-api/v2/customers/",
+        ] {
+            let request = format!(
+                "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{nested}",
+                nested.len()
+            );
+            assert!(
+                !send(port, request.as_bytes()).is_empty(),
+                "no answer to {path}"
+            );
+        }
+    }
+    let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    for path in ["/?rest_route=/wc/v3/customers", "/wc-api/v3/customers"] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{deep_json}",
+            deep_json.len()
+        );
+        assert!(
+            !send(port, request.as_bytes()).is_empty(),
+            "no answer to {path}"
+        );
+    }
+    assert_eq!(health(port).as_deref(), Some("HTTP/1.1 200 OK"));
+    drop(server);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let count = runtime.block_on(async {
+        use customer_store::CustomerStore;
+        let store = customer_store::SqliteStore::open(&db).unwrap();
+        store
+            .count_customers(&customer_model::CustomerQuery::default())
+            .await
+            .unwrap()
+    });
+    assert_eq!(count, 200, "the demo store's customers, nothing more");
+}

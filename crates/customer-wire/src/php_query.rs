@@ -8,8 +8,19 @@
 //!   name into `_`; a name without a closing `]` keeps its `[` as a literal (PHP turns it
 //!   into `_`).
 //! - A plain value after an array value of the same name replaces it, and the reverse.
+//! - PHP's input limits hold: at most [`MAX_INPUT_VARS`] pairs are read (the rest are
+//!   ignored), and a name nested deeper than [`MAX_INPUT_NESTING_LEVEL`] brackets is
+//!   dropped together with anything already stored under its top-level name. These keep
+//!   parsing cost linear and every nested value shallow, whatever a client sends.
 
 use std::collections::BTreeMap;
+
+/// PHP's `max_input_vars` default: pairs past this many are not read.
+pub const MAX_INPUT_VARS: usize = 1000;
+
+/// PHP's `max_input_nesting_level` default: a name with more bracket groups than this
+/// is dropped, with the variable of its top-level name.
+pub const MAX_INPUT_NESTING_LEVEL: usize = 64;
 
 /// A parsed value: a string, or a container of values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +62,7 @@ impl PhpQuery {
     /// Parses `raw` (without the leading `?`).
     pub fn parse(raw: &str) -> Self {
         let mut query = Self::default();
-        for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        for (name, value) in form_urlencoded::parse(raw.as_bytes()).take(MAX_INPUT_VARS) {
             query.insert(&name, value.into_owned());
         }
         query
@@ -89,6 +100,11 @@ impl PhpQuery {
     fn insert(&mut self, raw_name: &str, value: String) {
         let (base, path) = split_name(raw_name);
         if base.is_empty() {
+            return;
+        }
+        if path.len() > MAX_INPUT_NESTING_LEVEL {
+            // PHP deletes the whole top-level variable when one of its names nests too deep.
+            self.remove(&base);
             return;
         }
         let slot = match self.entries.iter().position(|(key, _)| *key == base) {
@@ -218,6 +234,38 @@ mod tests {
         assert_eq!(q.get_str("a_b"), Some("1"));
         assert_eq!(q.get_str("c_d"), Some("2"));
         assert_eq!(q.get_str("e_"), Some("3"));
+    }
+
+    #[test]
+    fn names_nested_deeper_than_php_allows_are_dropped_with_their_variable() {
+        let at_limit = format!("a{}=1", "[x]".repeat(MAX_INPUT_NESTING_LEVEL));
+        let q = PhpQuery::parse(&at_limit);
+        let mut value = q.get("a").unwrap();
+        for _ in 0..MAX_INPUT_NESTING_LEVEL {
+            value = value.get("x").unwrap();
+        }
+        assert_eq!(value.as_str(), Some("1"));
+
+        for deep in ["[x]", "[]"] {
+            let raw = format!("a=1&b=2&a{}=1", deep.repeat(MAX_INPUT_NESTING_LEVEL + 1));
+            let q = PhpQuery::parse(&raw);
+            assert_eq!(q.get("a"), None, "{deep}");
+            assert_eq!(q.get_str("b"), Some("2"));
+        }
+        // Thousands of levels cost nothing and keep the stack shallow.
+        let hostile = format!("a{}=1&b=2", "[a]".repeat(3_500));
+        assert_eq!(PhpQuery::parse(&hostile).get_str("b"), Some("2"));
+    }
+
+    #[test]
+    fn only_the_first_thousand_pairs_are_read() {
+        let raw: Vec<String> = (0..MAX_INPUT_VARS + 5)
+            .map(|i| format!("v{i}={i}"))
+            .collect();
+        let q = PhpQuery::parse(&raw.join("&"));
+        assert_eq!(q.iter().count(), MAX_INPUT_VARS);
+        assert_eq!(q.get_str("v999"), Some("999"));
+        assert_eq!(q.get_str("v1000"), None);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! signature over a lossy decoding would differ), and arrays keep PHP's insertion order
 //! at every level (the signed string lists inner keys in that order).
 
+use customer_wire::php_query::{MAX_INPUT_NESTING_LEVEL, MAX_INPUT_VARS};
+
 /// A PHP request variable: a byte string, or an array in insertion order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PhpParam {
@@ -52,10 +54,9 @@ impl PhpParams {
     /// Adds the variables of another query string or form body; a name already present
     /// is replaced in place.
     pub(crate) fn extend_from(&mut self, raw: &[u8]) {
-        for pair in raw.split(|&b| b == b'&') {
-            if pair.is_empty() {
-                continue;
-            }
+        // PHP reads at most `max_input_vars` non-empty pairs of one source.
+        let pairs = raw.split(|&b| b == b'&').filter(|pair| !pair.is_empty());
+        for pair in pairs.take(MAX_INPUT_VARS) {
             let (name, value) = match pair.iter().position(|&b| b == b'=') {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (pair, &b""[..]),
@@ -121,6 +122,11 @@ impl PhpParams {
     fn register(&mut self, name: &[u8], value: Vec<u8>) {
         let (base, path) = split_variable_name(name);
         if base.is_empty() {
+            return;
+        }
+        if path.len() > MAX_INPUT_NESTING_LEVEL {
+            // PHP deletes the whole top-level variable when one of its names nests too deep.
+            self.entries.retain(|(key, _)| *key != base);
             return;
         }
         let slot = match self.entries.iter().position(|(key, _)| *key == base) {
@@ -362,6 +368,20 @@ mod tests {
         assert_eq!(params.get("e_"), Some(&s("3")));
         assert_eq!(params.get("g"), Some(&s("")));
         assert_eq!(params.into_sorted().len(), 4);
+    }
+
+    #[test]
+    fn php_input_limits_hold() {
+        let deep = format!("a=1&b=2&a{}=1", "[x]".repeat(MAX_INPUT_NESTING_LEVEL + 1));
+        let params = PhpParams::parse(deep.as_bytes());
+        assert_eq!(params.get("a"), None);
+        assert_eq!(params.get("b"), Some(&s("2")));
+        let hostile = format!("c{}=1&b=2", "[]".repeat(3_500));
+        assert_eq!(PhpParams::parse(hostile.as_bytes()).get("b"), Some(&s("2")));
+
+        let many: Vec<String> = (0..MAX_INPUT_VARS + 5).map(|i| format!("v{i}=1")).collect();
+        let params = PhpParams::parse(format!("&&{}", many.join("&")).as_bytes());
+        assert_eq!(params.into_sorted().len(), MAX_INPUT_VARS);
     }
 
     #[test]
