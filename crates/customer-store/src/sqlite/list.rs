@@ -106,7 +106,7 @@ fn search_column(field: SearchField) -> &'static str {
 fn fts_phrase(search: &TextSearch) -> Option<String> {
     let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
     columns.dedup();
-    (!columns.is_empty() && search.term.chars().count() >= 3).then(|| {
+    (!columns.is_empty() && search.is_indexed() && search.term_fits()).then(|| {
         format!(
             "{{{}}} : \"{}\"",
             columns.join(" "),
@@ -125,14 +125,17 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
     columns.dedup();
     let mut alternatives = Vec::new();
     let mut params = Vec::new();
-    if !columns.is_empty() {
+    // A term longer than any stored value finds nothing; the index is not asked.
+    if !columns.is_empty() && search.term_fits() {
         if let Some(phrase) = fts_phrase(search) {
             alternatives.push(format!(
                 "{id} IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
             ));
             params.push(Value::Text(phrase));
         } else {
-            // Shorter than one trigram: the index cannot help, so scan its text.
+            // Shorter than one trigram: the index cannot help, so scan its text. The
+            // pattern is at most two characters and every value is bounded, so each row
+            // costs little; the request's deadline bounds the whole scan.
             let pattern = format!("%{}%", like_escape(&search.term));
             let likes: Vec<String> = columns
                 .iter()

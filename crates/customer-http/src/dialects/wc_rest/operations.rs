@@ -154,6 +154,7 @@ async fn create_customer(
     params: &Params,
 ) -> Result<(Customer, CustomerStats), RestError> {
     let command = body::decode_create(params, call.route.version)?;
+    command.check_limits()?;
     let store = &call.state.store;
     let guest = match store.customer_by_email(command.email.as_str()).await {
         Ok(existing) if existing.account.is_some() => return Err(RestError::email_exists()),
@@ -246,6 +247,10 @@ async fn update_customer(
     check_roles: bool,
 ) -> Result<(Customer, CustomerStats), RestError> {
     let command = body::decode_update(params, call.route.version)?;
+    command
+        .patch
+        .validate()
+        .map_err(|errors| RestError::over_limits(&errors))?;
     let existing = registered(call, id).await?;
     if check_roles
         && let Some(account) = existing.as_ref().and_then(|c| c.account.as_ref())
@@ -295,6 +300,10 @@ async fn update_customer(
             return Err(RestError::email_taken_on_update());
         }
         Err(StoreError::NotFound { .. }) => return Err(RestError::invalid_id_update()),
+        // The change fits, the result does not (meta data over its total).
+        Err(StoreError::Invalid { field, reason }) => {
+            return Err(RestError::unrepresentable(&field, &reason));
+        }
         Err(error) => return Err(store_failure(&error)),
     };
     let stats = stats_of(call, updated.id).await?;
