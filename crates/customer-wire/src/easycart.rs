@@ -12,6 +12,7 @@
 //! values are trimmed and an empty value counts as absent, the last of repeated
 //! parameters wins, unknown parameters are ignored, and an empty list still has one page.
 
+use customer_model::limits;
 use customer_model::{
     Currency, CurrencyStats, Customer, CustomerFilter, CustomerQuery, CustomerStats, DownloadFile,
     DownloadGrant, Order, OrderStatus, PageRequest, ProductId, SearchField, SortDirection, SortKey,
@@ -182,6 +183,15 @@ impl ListRequest {
                 parsed
             });
         let search = problems.scalar(query, "query").map(str::to_owned);
+        if let Some(term) = &search
+            && !customer_model::email::is_email(term)
+            && distinct_words(term).len() > limits::SEARCH_WORDS
+        {
+            problems.push(format!(
+                "The query parameter may have at most {} words",
+                limits::SEARCH_WORDS
+            ));
+        }
         problems.finish()?;
         Ok(Self {
             currency: currency.expect("a currency when there is no problem"),
@@ -216,7 +226,7 @@ impl ListRequest {
                 // word: every word must appear in the first or the last name.
                 filter
                     .search
-                    .extend(term.split_whitespace().map(|word| TextSearch {
+                    .extend(distinct_words(term).into_iter().map(|word| TextSearch {
                         term: word.to_owned(),
                         fields: vec![SearchField::Names],
                         match_id: false,
@@ -230,6 +240,15 @@ impl ListRequest {
             page: PageRequest::page(self.page, PAGE_SIZE),
         }
     }
+}
+
+/// The words of a search, each once (letter case ignored, as the search ignores it):
+/// every word is one index lookup, so a repeated word would cost without narrowing.
+fn distinct_words(term: &str) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    term.split_whitespace()
+        .filter(|word| seen.insert(word.to_lowercase()))
+        .collect()
 }
 
 /// What `include` asks the single-customer read to add.
