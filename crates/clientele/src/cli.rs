@@ -106,6 +106,10 @@ pub struct ServeArgs {
     /// process's open-file limit less 128 descriptors kept for the database.
     #[arg(long, env = "CLIENTELE_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
+    /// MiB of request and response bodies held in memory at once, over all
+    /// connections; a body that does not fit waits for room.
+    #[arg(long, env = "CLIENTELE_BODY_MEMORY", default_value = "256", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub body_memory: u64,
 }
 
 /// A duration: a number of seconds (`10`, `0.5`) or a duration such as `500ms`, `10s`,
@@ -258,6 +262,7 @@ mod tests {
         assert_eq!(args.body_read_timeout, Duration::from_secs(30));
         assert_eq!(args.idle_timeout, Duration::from_secs(30));
         assert_eq!(args.max_connections, None);
+        assert_eq!(args.body_memory, 256);
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub fn server_limits(args: &ServeArgs) -> ServerLimits {
         body_read_timeout: args.body_read_timeout,
         idle_timeout: args.idle_timeout,
         max_connections,
+        body_memory: usize::try_from(args.body_memory.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
     }
 }
 

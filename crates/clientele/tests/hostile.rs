@@ -43,7 +43,10 @@ fn free_port() -> u16 {
 
 /// The text between `prefix` and the next character not in a key.
 fn key_after(text: &str, prefix: &str) -> String {
-    let start = text.find(prefix).unwrap_or_else(|| panic!("{prefix} in {text}")) + prefix.len();
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {text}"))
+        + prefix.len();
     text[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -327,15 +330,23 @@ fn slow_and_idle_clients_are_cut_off() {
         stream.write_all(b"b").unwrap();
     }
     for stream in slow_heads.iter_mut().chain(&mut idle) {
-        assert!(closed_within(stream, Duration::from_secs(5)), "head or idle");
+        assert!(
+            closed_within(stream, Duration::from_secs(5)),
+            "head or idle"
+        );
     }
     for stream in &mut trickling {
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         assert!(answer.starts_with("HTTP/1.1 408 "), "{answer:?}");
     }
-    assert!(closed_within(&mut kept_alive, Duration::from_secs(5)), "kept alive");
+    assert!(
+        closed_within(&mut kept_alive, Duration::from_secs(5)),
+        "kept alive"
+    );
     assert_eq!(server.health().as_deref(), Some("HTTP/1.1 200 OK"));
     assert_eq!(server.stop_and_count(), DEMO_CUSTOMERS);
 }

@@ -12,6 +12,8 @@
 //!   database work) is dropped and the client gets a `503` in its dialect's shape;
 //! - at most `max_connections` connections are served at once, below the process's
 //!   descriptor limit; beyond it a connection gets a short `503` and is closed;
+//! - request and response bodies share a memory budget (`body_memory`): a body that does
+//!   not fit waits, so that peak memory does not grow with the number of connections;
 //! - when accepting fails (descriptors exhausted), the loop backs off, and says so in
 //!   the log at most once a second.
 
@@ -25,13 +27,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
@@ -79,6 +82,9 @@ pub struct ServerLimits {
     pub idle_timeout: Duration,
     /// Connections served at once; more are refused with a `503`.
     pub max_connections: usize,
+    /// Bytes of request and response bodies held at once, over all connections: a body
+    /// that does not fit waits for others to finish (its request within its deadlines).
+    pub body_memory: usize,
 }
 
 impl ServerLimits {
@@ -105,7 +111,102 @@ impl Default for ServerLimits {
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(30),
             max_connections: Self::connections_for_descriptors(1024),
+            body_memory: 256 * 1024 * 1024,
         }
+    }
+}
+
+/// The bodies held in memory at once, in KiB permits: request bodies while they are
+/// read and handled, response bodies until they are sent. Reserving more than the whole
+/// budget reserves the whole budget, so a body larger than it still passes, alone.
+#[derive(Debug, Clone)]
+struct BodyBudget {
+    kib: Arc<Semaphore>,
+    total_kib: u32,
+}
+
+impl BodyBudget {
+    fn new(bytes: usize) -> Self {
+        let total_kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, Semaphore::MAX_PERMITS as u32);
+        Self {
+            kib: Arc::new(Semaphore::new(total_kib as usize)),
+            total_kib,
+        }
+    }
+
+    /// Waits until `bytes` fit, and holds them until the permit is dropped.
+    async fn reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .min(self.total_kib);
+        if kib == 0 {
+            return None;
+        }
+        Arc::clone(&self.kib).acquire_many_owned(kib).await.ok()
+    }
+}
+
+/// Reads a request body within the size limit, holding its bytes in the budget: a
+/// declared length is reserved whole before reading (so that bodies do not each hold a
+/// part and wait for the rest), anything beyond it as it arrives.
+async fn read_body(
+    body: Incoming,
+    budget: &BodyBudget,
+    held: &mut Option<OwnedSemaphorePermit>,
+) -> Result<Bytes, Box<dyn std::error::Error + Send + Sync>> {
+    let mut hold = |permit: Option<OwnedSemaphorePermit>| match (held.as_mut(), permit) {
+        (Some(all), Some(permit)) => all.merge(permit),
+        (None, permit) => *held = permit,
+        (Some(_), None) => {}
+    };
+    let declared = body
+        .size_hint()
+        .exact()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n <= MAX_BODY_BYTES)
+        .unwrap_or(0);
+    hold(budget.reserve(declared).await);
+    let mut reserved = declared;
+    let mut body = Limited::new(body, MAX_BODY_BYTES);
+    let mut bytes = bytes::BytesMut::with_capacity(declared);
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if bytes.len() + data.len() > reserved {
+                let more = bytes.len() + data.len() - reserved;
+                hold(budget.reserve(more).await);
+                reserved += more;
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes.freeze())
+}
+
+/// A response body that holds its bytes in the budget until it has been sent.
+struct BudgetedBody {
+    inner: Full<Bytes>,
+    _held: Option<OwnedSemaphorePermit>,
+}
+
+impl hyper::body::Body for BudgetedBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -216,6 +317,7 @@ where
 {
     let acceptor = tls.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
+    let budget = BodyBudget::new(limits.body_memory);
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let refusals = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
     let mut failures = AcceptFailures {
@@ -256,6 +358,7 @@ where
         let handler = handler.clone();
         let acceptor = acceptor.clone();
         let watcher = graceful.watcher();
+        let budget = budget.clone();
         tokio::spawn(async move {
             let clock = Arc::new(ConnectionClock::new(limits));
             let io = Clocked {
@@ -265,13 +368,14 @@ where
             let served = async {
                 match acceptor {
                     None => {
-                        let conn = connection(TokioIo::new(io), handler, &clock, false, peer);
+                        let conn =
+                            connection(TokioIo::new(io), handler, &clock, &budget, false, peer);
                         watcher.watch(conn).await
                     }
                     Some(acceptor) => match acceptor.accept(io).await {
                         Ok(tls_stream) => {
-                            let conn =
-                                connection(TokioIo::new(tls_stream), handler, &clock, true, peer);
+                            let io = TokioIo::new(tls_stream);
+                            let conn = connection(io, handler, &clock, &budget, true, peer);
                             watcher.watch(conn).await
                         }
                         Err(error) => {
@@ -472,13 +576,14 @@ fn connection<I, H, F>(
     io: TokioIo<I>,
     handler: H,
     clock: &Arc<ConnectionClock>,
+    budget: &BodyBudget,
     tls: bool,
     peer: SocketAddr,
 ) -> hyper::server::conn::http1::Connection<
     TokioIo<I>,
     impl hyper::service::Service<
         http::Request<Incoming>,
-        Response = Response,
+        Response = http::Response<BudgetedBody>,
         Error = std::convert::Infallible,
         Future = impl Send,
     > + Send,
@@ -489,12 +594,14 @@ where
     F: Future<Output = Response> + Send + 'static,
 {
     let clock = Arc::clone(clock);
+    let budget = budget.clone();
     let service = service_fn(move |request: http::Request<Incoming>| {
         let handler = handler.clone();
         let busy = BusyGuard::new(&clock);
         let limits = clock.limits;
+        let budget = budget.clone();
         async move {
-            let response = respond(handler, request, limits, tls, peer).await;
+            let response = respond(handler, request, limits, &budget, tls, peer).await;
             drop(busy);
             Ok::<_, std::convert::Infallible>(response)
         }
@@ -525,10 +632,42 @@ fn server_answer(status: http::StatusCode, code: &str, message: &str) -> Respons
     response
 }
 
+/// Answers one request: reads its body (within the size limit, the body-read timeout
+/// and the memory budget), runs the handler within the deadline, logs it, and holds the
+/// answer's bytes in the budget until they are sent.
 async fn respond<H, F>(
     handler: H,
     request: http::Request<Incoming>,
     limits: ServerLimits,
+    budget: &BodyBudget,
+    tls: bool,
+    peer: SocketAddr,
+) -> http::Response<BudgetedBody>
+where
+    H: Fn(Request) -> F,
+    F: Future<Output = Response>,
+{
+    let mut held = None;
+    let response = answer(handler, request, limits, budget, &mut held, tls, peer).await;
+    // The request's bytes are gone once the handler has answered; the answer's stay
+    // until sent.
+    drop(held);
+    let size = response
+        .body()
+        .size_hint()
+        .exact()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    let held = budget.reserve(size).await;
+    response.map(|inner| BudgetedBody { inner, _held: held })
+}
+
+async fn answer<H, F>(
+    handler: H,
+    request: http::Request<Incoming>,
+    limits: ServerLimits,
+    budget: &BodyBudget,
+    held: &mut Option<OwnedSemaphorePermit>,
     tls: bool,
     peer: SocketAddr,
 ) -> Response
@@ -537,13 +676,10 @@ where
     F: Future<Output = Response>,
 {
     let (parts, body) = request.into_parts();
-    let collected = tokio::time::timeout(
-        limits.body_read_timeout,
-        Limited::new(body, MAX_BODY_BYTES).collect(),
-    )
-    .await;
+    let collected =
+        tokio::time::timeout(limits.body_read_timeout, read_body(body, budget, held)).await;
     let body: Bytes = match collected {
-        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Ok(bytes)) => bytes,
         Ok(Err(error)) => {
             tracing::debug!(%error, "request body rejected");
             let mut response = Response::new(Full::new(Bytes::from_static(
@@ -631,6 +767,20 @@ mod tests {
         assert_eq!(warning.occurred(), None);
         warning.last = warning.last.map(|last| last - WARN_EVERY);
         assert_eq!(warning.occurred(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn bodies_wait_for_room_in_the_budget() {
+        let budget = BodyBudget::new(10 * 1024);
+        assert!(budget.reserve(0).await.is_none());
+        let most = budget.reserve(9 * 1024 + 1).await.unwrap();
+        assert_eq!(most.num_permits(), 10);
+        let waiting = tokio::time::timeout(Duration::from_millis(50), budget.reserve(1)).await;
+        assert!(waiting.is_err(), "a body got in over the budget");
+        drop(most);
+        // A body larger than the whole budget takes all of it, alone.
+        let all = budget.reserve(1 << 30).await.unwrap();
+        assert_eq!(all.num_permits(), 10);
     }
 
     #[test]
