@@ -440,6 +440,8 @@ enum Phase {
 struct ConnectionClock {
     limits: ServerLimits,
     state: Mutex<(Phase, Instant)>,
+    /// Wakes the watcher when the phase changes (its deadline may now be earlier).
+    changed: tokio::sync::Notify,
 }
 
 impl ConnectionClock {
@@ -447,6 +449,7 @@ impl ConnectionClock {
         Self {
             limits,
             state: Mutex::new((Phase::Head, Instant::now())),
+            changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -458,6 +461,7 @@ impl ConnectionClock {
 
     fn enter(&self, phase: Phase) {
         *self.state() = (phase, Instant::now());
+        self.changed.notify_one();
     }
 
     /// Bytes arrived: an idle connection starts a request's head.
@@ -465,6 +469,7 @@ impl ConnectionClock {
         let mut state = self.state();
         if state.0 == Phase::Idle {
             *state = (Phase::Head, Instant::now());
+            self.changed.notify_one();
         }
     }
 
@@ -480,18 +485,23 @@ impl ConnectionClock {
     async fn expired(&self) -> &'static str {
         loop {
             let (phase, since) = *self.state();
-            let (limit, reason) = match phase {
-                Phase::Head => (self.limits.header_read_timeout, "header read timeout"),
-                Phase::Idle => (self.limits.idle_timeout, "idle timeout"),
+            let now = Instant::now();
+            let (deadline, reason) = match phase {
+                Phase::Head => (
+                    since + self.limits.header_read_timeout,
+                    "header read timeout",
+                ),
+                Phase::Idle => (since + self.limits.idle_timeout, "idle timeout"),
                 // The request's own deadlines apply; look again later.
-                Phase::Busy => (self.limits.header_read_timeout, ""),
+                Phase::Busy => (now + self.limits.header_read_timeout, ""),
             };
-            let deadline = since + limit;
-            if phase != Phase::Busy && Instant::now() >= deadline {
+            if phase != Phase::Busy && now >= deadline {
                 return reason;
             }
-            tokio::time::sleep_until(deadline.max(Instant::now() + Duration::from_millis(10)))
-                .await;
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => {}
+                () = self.changed.notified() => {}
+            }
         }
     }
 }
@@ -781,6 +791,41 @@ mod tests {
         // A body larger than the whole budget takes all of it, alone.
         let all = budget.reserve(1 << 30).await.unwrap();
         assert_eq!(all.num_permits(), 10);
+    }
+
+    fn limits(header_ms: u64, idle_ms: u64) -> ServerLimits {
+        ServerLimits {
+            header_read_timeout: Duration::from_millis(header_ms),
+            idle_timeout: Duration::from_millis(idle_ms),
+            ..ServerLimits::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_expires_by_its_phase() {
+        let clock = Arc::new(ConnectionClock::new(limits(50, 10_000)));
+        let started = Instant::now();
+        assert_eq!(clock.expired().await, "header read timeout");
+        assert!(started.elapsed() >= Duration::from_millis(50));
+
+        // Busy never expires here; once idle, the (short) idle timeout counts, at once
+        // and not after the busy phase's next look.
+        let clock = Arc::new(ConnectionClock::new(limits(10_000, 100)));
+        clock.enter(Phase::Busy);
+        let watcher = tokio::spawn({
+            let clock = Arc::clone(&clock);
+            async move { clock.expired().await }
+        });
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(!watcher.is_finished(), "a busy connection expired");
+        let idle_since = Instant::now();
+        clock.enter(Phase::Idle);
+        assert_eq!(watcher.await.unwrap(), "idle timeout");
+        let waited = idle_since.elapsed();
+        assert!(
+            waited >= Duration::from_millis(100) && waited < Duration::from_secs(5),
+            "{waited:?}"
+        );
     }
 
     #[test]
