@@ -1847,7 +1847,8 @@ pub async fn writes_over_the_limits_are_refused(store: Store) {
 }
 
 /// A term as long as the longest value finds it; a longer one finds nothing, in any
-/// field and in combination with any other filter.
+/// field and in combination with any other filter. A long term matches as a whole,
+/// whatever part of it a backend asks its index for.
 pub async fn search_terms_longer_than_any_value_match_nothing(store: Store) {
     let mut longest = registered("longest@example.com", "longest");
     longest.first_name = "n".repeat(limits::NAME_CHARS);
@@ -1874,6 +1875,34 @@ pub async fn search_terms_longer_than_any_value_match_nothing(store: Store) {
     let mut with_role = search(too_long);
     with_role.role = Some(Role::Customer);
     assert!(ids_matching(&store, with_role).await.is_empty());
+
+    // Long terms share a beginning; only the whole term decides, ignoring letter case.
+    let mut first = guest("prefix-one@example.com");
+    first.last_name = "Abcdefghijklmnopqrstuvwxyz Żółw".into();
+    let first = store.create_customer(first).await.unwrap();
+    let mut second = guest("prefix-two@example.com");
+    second.billing.city = "abcdefghijklmnopqrstuvwxyZ".into();
+    let second = store.create_customer(second).await.unwrap();
+    let mut third = guest("prefix-three@example.com");
+    third.last_name = "abcdefghijklmnopqrstuvWXY!".into();
+    store.create_customer(third).await.unwrap();
+    assert_eq!(
+        ids_matching(&store, search("ABCDEFGHIJKLMNOPQRSTUVWXYZ".into())).await,
+        vec![first.id.0, second.id.0]
+    );
+    assert_eq!(
+        ids_matching(&store, search("klmnopqrstuvwxyz żółw".into())).await,
+        vec![first.id.0]
+    );
+    let names_only = CustomerFilter {
+        search: vec![TextSearch {
+            term: "abcdefghijklmnopqrstuvwxyz".into(),
+            fields: vec![SearchField::Names],
+            match_id: false,
+        }],
+        ..CustomerFilter::default()
+    };
+    assert_eq!(ids_matching(&store, names_only).await, vec![first.id.0]);
 }
 
 fn new_key(kind: KeyKind, lookup: &str) -> NewApiKey {

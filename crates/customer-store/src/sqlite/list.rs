@@ -102,15 +102,29 @@ fn search_column(field: SearchField) -> &'static str {
     }
 }
 
-/// The FTS5 query of a search of at least one trigram in at least one field.
+/// The longest part of a term the trigram index is asked for. A phrase query costs
+/// its number of trigrams times their positions in each row found, and repetitive text
+/// (`aaaa…`) has a position for nearly every character: a longer term is looked up by its
+/// first characters and confirmed on the rows found, in linear time
+/// ([`super::functions`]).
+const INDEXED_PREFIX_CHARS: usize = 16;
+
+/// Whether the index finds a superset of the matches, to be confirmed row by row.
+fn needs_confirmation(search: &TextSearch) -> bool {
+    search.term.chars().count() > INDEXED_PREFIX_CHARS
+}
+
+/// The FTS5 query of a search of at least one trigram in at least one field (of its
+/// first [`INDEXED_PREFIX_CHARS`] characters).
 fn fts_phrase(search: &TextSearch) -> Option<String> {
     let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
     columns.dedup();
     (!columns.is_empty() && search.is_indexed() && search.term_fits()).then(|| {
+        let indexed: String = search.term.chars().take(INDEXED_PREFIX_CHARS).collect();
         format!(
             "{{{}}} : \"{}\"",
             columns.join(" "),
-            search.term.replace('"', "\"\"")
+            indexed.replace('"', "\"\"")
         )
     })
 }
@@ -128,10 +142,21 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
     // A term longer than any stored value finds nothing; the index is not asked.
     if !columns.is_empty() && search.term_fits() {
         if let Some(phrase) = fts_phrase(search) {
-            alternatives.push(format!(
-                "{id} IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
-            ));
             params.push(Value::Text(phrase));
+            let confirm = if needs_confirmation(search) {
+                let folded = super::functions::fold(&search.term);
+                let checks: Vec<String> = columns
+                    .iter()
+                    .map(|column| format!("contains_folded({column}, ?)"))
+                    .collect();
+                params.extend(columns.iter().map(|_| Value::Text(folded.clone())));
+                format!(" AND ({})", checks.join(" OR "))
+            } else {
+                String::new()
+            };
+            alternatives.push(format!(
+                "{id} IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?{confirm})"
+            ));
         } else {
             // Shorter than one trigram: the index cannot help, so scan its text. The
             // pattern is at most two characters and every value is bounded, so each row
@@ -450,7 +475,8 @@ fn search_only(filter: &CustomerFilter) -> Option<String> {
         search: filter.search.clone(),
         ..CustomerFilter::default()
     };
-    fts_phrase(search).filter(|_| !matches_id && *filter == search_only)
+    fts_phrase(search)
+        .filter(|_| !matches_id && !needs_confirmation(search) && *filter == search_only)
 }
 
 /// The total of a search-only list (see [`search_only`]), counted in the search index.

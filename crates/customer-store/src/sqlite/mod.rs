@@ -29,10 +29,12 @@
 //! - `customers`, `ledger`, `list`, `import`, `api_keys`: the statements, as functions
 //!   over a connection that the caller holds in a transaction.
 //! - `codec`: value conversions and error classification.
+//! - `functions`: SQL functions the queries call (registered on every connection).
 
 mod api_keys;
 mod codec;
 mod customers;
+mod functions;
 mod import;
 mod ledger;
 mod list;
@@ -163,6 +165,7 @@ impl Readers {
         .map_err(unavailable)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        functions::register(&conn)?;
         Ok(conn)
     }
 
@@ -194,6 +197,7 @@ fn unavailable(error: rusqlite::Error) -> StoreError {
 /// Settings every writing connection gets.
 fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    functions::register(conn)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if file {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
