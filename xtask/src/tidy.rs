@@ -5,7 +5,7 @@
 #[cfg(test)]
 mod tests {
     use std::fs;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use crate::conformance::workspace_root;
 
@@ -43,7 +43,7 @@ mod tests {
         found
     }
 
-    fn relative(root: &Path, path: &PathBuf) -> String {
+    fn relative(root: &Path, path: &Path) -> String {
         path.strip_prefix(root)
             .unwrap_or(path)
             .to_string_lossy()
