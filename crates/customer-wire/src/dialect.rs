@@ -3,10 +3,26 @@
 //! one it belongs to ([`Dialect::of`]), so that even an answer given before a dialect's
 //! own pipeline runs (a body too large, a deadline) has the dialect's error shape.
 
+use customer_model::{Currency, Customer, CustomerStats};
+use jiff::tz::TimeZone;
+use serde_json::Value;
+
 use crate::fault::Fault;
 use crate::php::Vars;
 use crate::reply::Reply;
 use crate::{easycart, edd, wc_legacy, wc_rest};
+
+/// What showing a customer needs besides the record.
+#[derive(Debug, Clone, Copy)]
+pub struct Showing<'a> {
+    /// The home URL links start with (with the scheme the reader should see), without a
+    /// trailing slash.
+    pub home_url: &'a str,
+    /// The site's time zone.
+    pub timezone: &'a TimeZone,
+    /// The store currency.
+    pub currency: Currency,
+}
 
 /// One API dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,6 +136,51 @@ impl Dialect {
         match version {
             edd::Version::V1 => Self::EddV1,
             edd::Version::V2 => Self::EddV2,
+        }
+    }
+
+    /// One customer as this dialect shows it, outside any request (a webhook delivery, a
+    /// generated document): the wc/v2 or wc/v3 customer object, wc-api/v3's object
+    /// inside `customer`, EDD's `{"info", "stats"}`, easycart's single read in the store
+    /// currency.
+    pub fn customer_json(
+        self,
+        customer: &Customer,
+        stats: &CustomerStats,
+        site: Showing<'_>,
+    ) -> Value {
+        match self {
+            Self::WcV3 | Self::WcV2 => {
+                let version = if self == Self::WcV2 {
+                    wc_rest::Version::V2
+                } else {
+                    wc_rest::Version::V3
+                };
+                let ctx = wc_rest::encode::EncodeContext {
+                    version,
+                    home_url: site.home_url,
+                    timezone: site.timezone,
+                    currency: site.currency,
+                };
+                wc_rest::encode::customer_json(&ctx, customer, stats)
+            }
+            Self::WcLegacyV3 => wc_legacy::encode::customer(customer, stats),
+            Self::EddV1 | Self::EddV2 => {
+                let version = if self == Self::EddV1 {
+                    edd::Version::V1
+                } else {
+                    edd::Version::V2
+                };
+                let totals = edd::encode::Totals::from_stats(stats, site.currency);
+                edd::encode::customer_node(version, customer, &totals).to_json()
+            }
+            Self::EasycartV1 => easycart::encode::encode_detail(
+                customer,
+                stats,
+                site.currency,
+                &easycart::encode::Included::default(),
+                site.timezone,
+            ),
         }
     }
 

@@ -32,7 +32,7 @@ pub mod wc_legacy;
 pub mod wc_rest;
 pub mod woo;
 
-pub use dialect::Dialect;
+pub use dialect::{Dialect, Showing};
 pub use fault::Fault;
 pub use reply::{Body, Reply};
 pub use site::SiteUrl;

@@ -43,6 +43,20 @@ struct Item<'a> {
     currency: String,
 }
 
+/// The fields of a list item (the single read adds what `include` asks for), in order.
+pub const ITEM_FIELDS: [&str; 10] = [
+    "id",
+    "name",
+    "email",
+    "avatar",
+    "first_seen",
+    "last_order",
+    "orders_count",
+    "subscriptions_count",
+    "lifetime_value",
+    "currency",
+];
+
 fn item<'a>(
     customer: &'a Customer,
     stats: &CustomerStats,

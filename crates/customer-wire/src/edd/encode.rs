@@ -129,6 +129,32 @@ fn split_name(customer: &Customer) -> (String, String) {
     (first, last)
 }
 
+/// The fields of v1's `info`, in order.
+pub const V1_INFO_FIELDS: [&str; 6] = [
+    "id",
+    "username",
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+];
+
+/// The fields of v2's `info`, in order.
+pub const V2_INFO_FIELDS: [&str; 9] = [
+    "customer_id",
+    "user_id",
+    "username",
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+    "additional_emails",
+    "date_created",
+];
+
+/// The fields of `stats`, in order.
+pub const STATS_FIELDS: [&str; 3] = ["total_purchases", "total_spent", "total_downloads"];
+
 /// One customer's `{"info": …, "stats": …}` in `version`'s shape.
 pub fn customer_node(version: Version, customer: &Customer, totals: &Totals) -> Node {
     let info = match version {

@@ -24,6 +24,25 @@ pub fn format_datetime(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The fields of the customer object, in order.
+pub const CUSTOMER_FIELDS: [&str; 15] = [
+    "id",
+    "created_at",
+    "last_update",
+    "email",
+    "first_name",
+    "last_name",
+    "username",
+    "role",
+    "last_order_id",
+    "last_order_date",
+    "orders_count",
+    "total_spent",
+    "avatar_url",
+    "billing_address",
+    "shipping_address",
+];
+
 /// The customer object (without the `customer` wrapper).
 pub fn customer(customer: &Customer, stats: &CustomerStats) -> Value {
     let last_order = stats.last_order();

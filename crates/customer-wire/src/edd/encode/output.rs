@@ -34,6 +34,40 @@ pub enum Node {
 }
 
 impl Node {
+    /// The value as JSON, as `json_decode` of the pretty output would read it (amounts
+    /// and timings become JSON numbers).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Node::Null => Value::Null,
+            Node::Int(value) => Value::from(*value),
+            Node::Amount(digits) => {
+                serde_json::from_str(&amount_as_json_float(digits)).unwrap_or(Value::Null)
+            }
+            Node::Float(value) => {
+                serde_json::Number::from_f64(*value).map_or(Value::Null, Value::Number)
+            }
+            Node::Str(text) => Value::from(text.as_str()),
+            Node::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.to_json()))
+                    .collect(),
+            ),
+            Node::List {
+                first_key: 0,
+                items,
+            } => Value::Array(items.iter().map(Node::to_json).collect()),
+            Node::List { first_key, items } => Value::Object(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| ((first_key + i).to_string(), item.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// A string node.
     pub fn str(text: impl Into<String>) -> Self {
         Self::Str(text.into())
