@@ -9,7 +9,7 @@
 use customer_model::{Customer, CustomerStats, Email, Timestamp};
 use customer_wire::request::Incoming;
 use customer_wire::wc_legacy::decode::{self, CustomerArg, LegacyRequest, Operation};
-use customer_wire::wc_legacy::encode::{self, Answer, DownloadView};
+use customer_wire::wc_legacy::encode::{self, Answer};
 use customer_wire::wc_legacy::errors::Action;
 use customer_wire::wc_legacy::errors::LegacyError;
 use customer_wire::wc_legacy::pagination::{self, LinkBase};
@@ -278,15 +278,9 @@ async fn downloads(state: &AppState, arg: &CustomerArg) -> Outcome<Answer> {
         .customer_downloads(customer.id)
         .await
         .faulted()?;
-    let views = downloads.iter().map(|download| DownloadView {
-        grant: &download.grant,
-        product_name: &download.product_name,
-        file: &download.file,
-        order_uuid: download.order_uuid,
-        email: customer.email.as_str(),
-    });
     Ok(encode::downloads_answer(
-        views,
+        super::woo_downloads(&downloads),
+        customer.email.as_str(),
         state.site.url().as_str(),
         Timestamp::now(),
     ))

@@ -11,7 +11,7 @@ use customer_wire::Fault;
 use customer_wire::Reply;
 use customer_wire::request::Incoming;
 use customer_wire::wc_rest::decode::{self, Endpoint, Operation, Params, RestRequest, RestRoute};
-use customer_wire::wc_rest::encode::{self, Answer, BatchDto, DownloadParts, EncodeContext};
+use customer_wire::wc_rest::encode::{self, Answer, BatchDto, EncodeContext};
 use customer_wire::wc_rest::errors::{Action, RestError};
 use customer_wire::wc_rest::pagination;
 use customer_wire::woo::{self, auth::Flavor};
@@ -340,12 +340,7 @@ async fn downloads(call: &Call<'_>, id: i64) -> Outcome<Answer> {
         .customer_downloads(customer.id)
         .await
         .faulted()?;
-    let parts = downloads.iter().map(|download| DownloadParts {
-        grant: &download.grant,
-        product_name: &download.product_name,
-        file: &download.file,
-        order_uuid: download.order_uuid,
-    });
+    let parts = super::woo_downloads(&downloads);
     Ok(encode::downloads_answer(
         &call.context(),
         &customer,

@@ -5,16 +5,14 @@
 //! Dates are `YYYY-MM-DDTHH:MM:SSZ`; `total_spent` is a 2-decimal string over paid
 //! orders (processing and completed), refunds not subtracted; `last_order_id` an integer.
 
-use customer_model::{
-    Address, Customer, CustomerStats, DownloadFile, DownloadGrant, Order, Role, Timestamp, Uuid,
-};
+use customer_model::{Address, Customer, CustomerStats, Order, Role, Timestamp};
 use serde_json::{Map, Value, json};
 
 use super::DECIMALS;
 use super::decode::{Callback, LegacyRequest};
 use super::errors::LegacyError;
 use crate::reply::{Body, Reply};
-use crate::woo;
+use crate::woo::{self, Download};
 
 const JSON_TYPE: &str = "application/json; charset=UTF-8";
 const JSONP_TYPE: &str = "application/javascript; charset=UTF-8";
@@ -182,31 +180,11 @@ pub fn order(order: &Order, customer: Value, home_url: &str) -> Value {
     })
 }
 
-/// What a download row is made of.
-#[derive(Debug, Clone, Copy)]
-pub struct DownloadView<'a> {
-    /// The grant.
-    pub grant: &'a DownloadGrant,
-    /// The product's name.
-    pub product_name: &'a str,
-    /// The file.
-    pub file: &'a DownloadFile,
-    /// The order's UUID (its key is derived from it).
-    pub order_uuid: Uuid,
-    /// The customer's e-mail address.
-    pub email: &'a str,
-}
-
-/// Whether a grant is still usable at `now`: downloads left (or unlimited) and not expired.
-pub fn download_available(grant: &DownloadGrant, now: Timestamp) -> bool {
-    grant.downloads_remaining.is_none_or(|left| left > 0)
-        && grant.access_expires.is_none_or(|expires| expires > now)
-}
-
-/// One row of `/customers/<id>/downloads`. `home_url` has no trailing slash.
-pub fn download(view: DownloadView<'_>, home_url: &str) -> Value {
-    let order_key = woo::order_key(view.order_uuid);
-    let email: String = form_urlencoded::byte_serialize(view.email.as_bytes()).collect();
+/// One row of `/customers/<id>/downloads` of the customer with `email`. `home_url` has no
+/// trailing slash.
+pub fn download(view: Download<'_>, email: &str, home_url: &str) -> Value {
+    let order_key = view.order_key();
+    let email: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
     json!({
         "download_url": format!(
             "{home_url}/?download_file={}&order={order_key}&email={email}&key={}",
@@ -214,7 +192,7 @@ pub fn download(view: DownloadView<'_>, home_url: &str) -> Value {
         ),
         "download_id": view.grant.download_id,
         "product_id": view.grant.product_id.0,
-        "download_name": format!("{} &ndash; {}", view.product_name, view.file.name),
+        "download_name": view.name(),
         "order_id": view.grant.order_id.0,
         "order_key": order_key,
         "downloads_remaining": view.grant.downloads_remaining.map_or_else(String::new, |n| n.to_string()),
@@ -440,16 +418,18 @@ pub fn orders_answer(
     }
 }
 
-/// `GET /customers/<id>/downloads`: the grants still usable at `now`.
+/// `GET /customers/<id>/downloads`: the grants of the customer with `email` still usable
+/// at `now`.
 pub fn downloads_answer<'v>(
-    views: impl IntoIterator<Item = DownloadView<'v>>,
+    views: impl IntoIterator<Item = Download<'v>>,
+    email: &str,
     home_url: &str,
     now: Timestamp,
 ) -> Answer {
     let rows: Vec<Value> = views
         .into_iter()
-        .filter(|view| download_available(view.grant, now))
-        .map(|view| download(view, home_url))
+        .filter(|view| view.is_available(now))
+        .map(|view| download(view, email, home_url))
         .collect();
     Answer::ok(json!({ "downloads": rows }))
 }

@@ -25,16 +25,14 @@ pub use frame::{
     Answer, Frame, Shape, envelope, fields_of, options, options_body, trim_item, trim_list,
 };
 
-use customer_model::{
-    Address, Currency, Customer, CustomerStats, DownloadFile, DownloadGrant, Timestamp, Uuid,
-};
+use customer_model::{Address, Currency, Customer, CustomerStats, Timestamp};
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
 use super::Version;
 use super::decode::BatchUpdate;
 use super::errors::RestError;
-use crate::woo;
+use crate::woo::Download;
 
 /// What encoding needs besides the record: version, URLs, time zone, currency.
 #[derive(Debug, Clone)]
@@ -237,19 +235,6 @@ pub fn customer(
     }
 }
 
-/// One download: a grant with its product name, file and the order it came from.
-#[derive(Debug, Clone, Copy)]
-pub struct DownloadParts<'a> {
-    /// The grant.
-    pub grant: &'a DownloadGrant,
-    /// The product's name.
-    pub product_name: &'a str,
-    /// The file.
-    pub file: &'a DownloadFile,
-    /// The order's UUID (its key derives from it).
-    pub order_uuid: Uuid,
-}
-
 /// The address put in download URLs: the billing e-mail, else the primary one.
 pub fn download_email(customer: &Customer) -> &str {
     if customer.billing.email.is_empty() {
@@ -259,22 +244,11 @@ pub fn download_email(customer: &Customer) -> &str {
     }
 }
 
-/// Whether WooCommerce would list the grant: downloads left (or unlimited) and not
-/// expired at `now`.
-pub fn is_available(grant: &DownloadGrant, now: Timestamp) -> bool {
-    grant.downloads_remaining.is_none_or(|left| left > 0)
-        && grant.access_expires.is_none_or(|expires| expires >= now)
-}
-
 /// One entry of the downloads list.
-pub fn download(
-    ctx: &EncodeContext<'_>,
-    customer: &Customer,
-    parts: &DownloadParts<'_>,
-) -> DownloadDto {
+pub fn download(ctx: &EncodeContext<'_>, customer: &Customer, parts: &Download<'_>) -> DownloadDto {
     let grant = parts.grant;
     let customer_id = customer.id.0;
-    let order_key = woo::order_key(parts.order_uuid);
+    let order_key = parts.order_key();
     let email =
         percent_encoding::utf8_percent_encode(download_email(customer), RAWURLENCODE).to_string();
     let rest = format!("{}/wp-json/{}", ctx.home_url, ctx.version.namespace());
@@ -286,7 +260,7 @@ pub fn download(
         ),
         product_id: grant.product_id.0,
         product_name: parts.product_name.to_owned(),
-        download_name: format!("{} &ndash; {}", parts.product_name, parts.file.name),
+        download_name: parts.name(),
         order_id: grant.order_id.0,
         order_key,
         downloads_remaining: grant
@@ -392,12 +366,12 @@ fn batch_item(ctx: &EncodeContext<'_>, outcome: BatchOutcome, id: Value) -> Batc
 pub fn downloads_answer<'p>(
     ctx: &EncodeContext<'_>,
     customer: &Customer,
-    downloads: impl IntoIterator<Item = DownloadParts<'p>>,
+    downloads: impl IntoIterator<Item = Download<'p>>,
     now: Timestamp,
 ) -> Answer {
     let items: Vec<Value> = downloads
         .into_iter()
-        .filter(|parts| is_available(parts.grant, now))
+        .filter(|parts| parts.is_available(now))
         .map(|parts| {
             serde_json::to_value(download(ctx, customer, &parts)).expect("downloads serialize")
         })
@@ -439,7 +413,7 @@ mod tests {
     fn the_field_list_matches_the_objects() {
         let customer = Customer {
             id: customer_model::CustomerId(1),
-            uuid: Uuid::nil(),
+            uuid: customer_model::Uuid::nil(),
             email: customer_model::Email::parse("a@example.com").unwrap(),
             additional_emails: Vec::new(),
             first_name: String::new(),

@@ -7,7 +7,7 @@
 pub mod auth;
 pub mod oauth;
 
-use customer_model::{Email, Uuid, sanitize_user};
+use customer_model::{DownloadFile, DownloadGrant, Email, Timestamp, Uuid, sanitize_user};
 use md5::Digest as _;
 
 use crate::catalogue::CatalogueEntry;
@@ -110,6 +110,42 @@ pub fn generated_username(email: &Email, suffix: Option<u16>) -> String {
 pub fn order_key(order_uuid: Uuid) -> String {
     let simple = order_uuid.simple().to_string();
     format!("wc_order_{}", &simple[..13])
+}
+
+/// A download a customer may make, as both APIs list them: the grant with its product's
+/// name, the file, and the order that granted it.
+#[derive(Debug, Clone, Copy)]
+pub struct Download<'a> {
+    /// The grant.
+    pub grant: &'a DownloadGrant,
+    /// The product's name.
+    pub product_name: &'a str,
+    /// The file.
+    pub file: &'a DownloadFile,
+    /// The order's UUID (its key derives from it).
+    pub order_uuid: Uuid,
+}
+
+impl Download<'_> {
+    /// Whether WooCommerce lists it at `now` (`wc_get_customer_available_downloads`):
+    /// downloads left (or unlimited), and not expired.
+    pub fn is_available(&self, now: Timestamp) -> bool {
+        self.grant.downloads_remaining.is_none_or(|left| left > 0)
+            && self
+                .grant
+                .access_expires
+                .is_none_or(|expires| expires >= now)
+    }
+
+    /// The key of the order that granted it.
+    pub fn order_key(&self) -> String {
+        order_key(self.order_uuid)
+    }
+
+    /// `<product> &ndash; <file>`, as both APIs name a download.
+    pub fn name(&self) -> String {
+        format!("{} &ndash; {}", self.product_name, self.file.name)
+    }
 }
 
 /// `wc_format_decimal($amount, $decimals)` of an amount given in minor units with

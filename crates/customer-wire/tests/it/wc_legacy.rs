@@ -9,9 +9,10 @@ use customer_model::{
 };
 use customer_wire::php::Vars;
 use customer_wire::wc_legacy::decode;
-use customer_wire::wc_legacy::encode::{self, DownloadView};
+use customer_wire::wc_legacy::encode;
 use customer_wire::wc_legacy::errors::{Action, LegacyError};
 use customer_wire::wc_legacy::pagination::{self, LinkBase};
+use customer_wire::woo::Download;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -170,15 +171,18 @@ fn download_shape() {
         name: "Woo Album".into(),
         url: "http://example.com/wp-content/uploads/woocommerce_uploads/2015/01/album.zip".into(),
     };
-    let view = DownloadView {
+    let view = Download {
         grant: &grant,
         product_name: "Woo Album #4",
         file: &file,
         order_uuid: Uuid::from_u128(0x9999_9999_9999_9999_9999_9999_9999_9999),
-        email: "john.doe@example.com",
     };
-    let answer =
-        encode::downloads_answer([view], "https://example.com", at("2026-01-01T00:00:00Z"));
+    let answer = encode::downloads_answer(
+        [view],
+        "john.doe@example.com",
+        "https://example.com",
+        at("2026-01-01T00:00:00Z"),
+    );
     insta::assert_json_snapshot!("downloads", answer.body);
 }
 

@@ -9,11 +9,10 @@ use customer_model::{
 use customer_wire::php::Vars;
 use customer_wire::wc_rest::Version;
 use customer_wire::wc_rest::decode::{self, Operation, params_from_vars};
-use customer_wire::wc_rest::encode::{
-    self, BatchDto, BatchErrorDto, BatchItemDto, DownloadParts, EncodeContext,
-};
+use customer_wire::wc_rest::encode::{self, BatchDto, BatchErrorDto, BatchItemDto, EncodeContext};
 use customer_wire::wc_rest::errors::{Action, RestError};
 use customer_wire::wc_rest::pagination;
+use customer_wire::woo::Download;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
@@ -245,7 +244,7 @@ fn downloads() {
             encode::download(
                 &ctx(Version::V3, &tz),
                 &joao(),
-                &DownloadParts {
+                &Download {
                     grant: g,
                     product_name: "Woo Album #2",
                     file: &file,
@@ -270,18 +269,37 @@ fn downloads_used_up_or_expired_are_not_listed() {
         access_expires: None,
         download_count: 3,
     };
-    assert!(!encode::is_available(&grant, now));
+    let file = DownloadFile {
+        id: "f".into(),
+        name: "F".into(),
+        url: "https://example.com/f".into(),
+    };
+    let listed = |grant: &DownloadGrant| {
+        Download {
+            grant,
+            product_name: "P",
+            file: &file,
+            order_uuid: Uuid::nil(),
+        }
+        .is_available(now)
+    };
+    assert!(!listed(&grant));
     let expired = DownloadGrant {
         downloads_remaining: None,
         access_expires: Some("2025-12-31T00:00:00Z".parse().unwrap()),
         ..grant.clone()
     };
-    assert!(!encode::is_available(&expired, now));
+    assert!(!listed(&expired));
+    let expiring_now = DownloadGrant {
+        access_expires: Some(now),
+        ..expired.clone()
+    };
+    assert!(listed(&expiring_now));
     let open = DownloadGrant {
         downloads_remaining: None,
         ..grant
     };
-    assert!(encode::is_available(&open, now));
+    assert!(listed(&open));
 }
 
 #[test]
