@@ -187,7 +187,7 @@ impl Dialect {
     /// `fault` in this dialect's error shape. `home_url` is the site's home URL with the
     /// request's scheme (WordPress links the API root from every answer).
     pub fn fault_reply(self, fault: &Fault, home_url: &str) -> Reply {
-        match self {
+        let reply = match self {
             Self::WcV3 | Self::WcV2 => {
                 let error = wc_rest::errors::RestError::from_fault(fault);
                 wc_rest::encode::Frame::bare(home_url).reply(error.into())
@@ -197,7 +197,8 @@ impl Dialect {
             }
             Self::EddV1 | Self::EddV2 => edd::encode::fault_reply(fault, edd::Format::Json),
             Self::EasycartV1 => easycart::errors::ApiError::from_fault(fault).reply(),
-        }
+        };
+        crate::reply::with_retry_after(reply, fault)
     }
 }
 
@@ -263,8 +264,9 @@ mod tests {
         assert_eq!(edd.status, 503);
         let easycart = Dialect::EasycartV1.fault_reply(&Fault::DeadlineExceeded, "");
         assert_eq!(
-            easycart.body_bytes(),
-            br#"{"message":"Service Unavailable"}"#
+            easycart.json().unwrap()["message"],
+            crate::fault::DEADLINE_MESSAGE
         );
+        assert_eq!(easycart.header("Retry-After"), Some("1"));
     }
 }

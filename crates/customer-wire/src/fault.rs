@@ -42,6 +42,10 @@ pub enum Fault {
     Internal,
 }
 
+/// What a request past its deadline is told, in every dialect.
+pub const DEADLINE_MESSAGE: &str =
+    "The request took longer than the server allows. Try again shortly.";
+
 impl Fault {
     /// The HTTP status every dialect uses for this fault unless its catalogue says
     /// otherwise.
@@ -54,6 +58,47 @@ impl Fault {
             Self::Forbidden => 403,
             Self::Unavailable | Self::DeadlineExceeded => 503,
             Self::Internal => 500,
+        }
+    }
+
+    /// Whether the same request may succeed later (the store was busy, time ran out).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable | Self::DeadlineExceeded)
+    }
+
+    /// The server's own code for the fault, for answers outside any dialect.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::Conflict { .. } => "conflict",
+            Self::Invalid(_) => "invalid",
+            Self::Malformed { .. } => "bad_request",
+            Self::TooLarge { .. } => "request_too_large",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::Unavailable => "unavailable",
+            Self::DeadlineExceeded => "request_timeout",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    /// The server's own message for the fault, for answers outside any dialect.
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotFound { entity } => format!("No such {entity}."),
+            Self::Conflict { field } => format!("The {field} is taken."),
+            Self::Invalid(errors) => errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::Malformed { reason } => reason.clone(),
+            Self::TooLarge { .. } => "The request body is too large.".to_owned(),
+            Self::Unauthorized => "Credentials are missing or unknown.".to_owned(),
+            Self::Forbidden => "These credentials may not do this.".to_owned(),
+            Self::Unavailable => "The server is busy. Try again shortly.".to_owned(),
+            Self::DeadlineExceeded => DEADLINE_MESSAGE.to_owned(),
+            Self::Internal => "The request could not be completed.".to_owned(),
         }
     }
 
@@ -79,6 +124,9 @@ mod tests {
         assert_eq!(Fault::NotFound { entity: "customer" }.status(), 404);
         assert_eq!(Fault::TooLarge { limit: 1 }.status(), 413);
         assert_eq!(Fault::DeadlineExceeded.status(), 503);
+        assert!(Fault::DeadlineExceeded.is_retryable());
+        assert_eq!(Fault::TooLarge { limit: 1 }.code(), "request_too_large");
+        assert_eq!(Fault::DeadlineExceeded.message(), DEADLINE_MESSAGE);
         let invalid = Fault::Invalid(vec![FieldError::new(
             "created_at",
             FieldErrorKind::Invalid("is out of range".into()),

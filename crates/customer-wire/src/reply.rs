@@ -94,6 +94,29 @@ pub fn health(reachable: bool) -> Reply {
     Reply::new(status, "application/json", Body::Json(Value::Object(body)))
 }
 
+/// A fault answered by the server itself, outside any dialect (a path no dialect
+/// serves): `{"code", "message"}`, with `Retry-After` when trying again may help.
+pub fn site_fault(fault: &crate::Fault) -> Reply {
+    let mut body = serde_json::Map::new();
+    body.insert("code".into(), Value::from(fault.code()));
+    body.insert("message".into(), Value::from(fault.message()));
+    let reply = Reply::new(
+        fault.status(),
+        "application/json",
+        Body::Json(Value::Object(body)),
+    );
+    with_retry_after(reply, fault)
+}
+
+/// The reply with `Retry-After: 1` when `fault` is worth retrying.
+pub fn with_retry_after(reply: Reply, fault: &crate::Fault) -> Reply {
+    if fault.is_retryable() {
+        reply.with_header("Retry-After", "1")
+    } else {
+        reply
+    }
+}
+
 /// The answer for a path no dialect serves.
 pub fn no_api() -> Reply {
     let mut body = serde_json::Map::new();
@@ -118,6 +141,18 @@ mod tests {
         assert_eq!(reply.header_values("LINK").collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(reply.body_bytes(), b"hi");
         assert!(reply.without_body().body_bytes().is_empty());
+    }
+
+    #[test]
+    fn server_faults_have_a_code_and_a_message() {
+        let reply = site_fault(&crate::Fault::TooLarge { limit: 10 });
+        assert_eq!(
+            reply.body_bytes(),
+            br#"{"code":"request_too_large","message":"The request body is too large."}"#
+        );
+        assert_eq!(reply.header("Retry-After"), None);
+        let late = site_fault(&crate::Fault::DeadlineExceeded);
+        assert_eq!((late.status, late.header("Retry-After")), (503, Some("1")));
     }
 
     #[test]

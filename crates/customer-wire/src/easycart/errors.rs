@@ -22,7 +22,7 @@ pub const CATALOGUE: [CatalogueEntry; 11] = [
     CatalogueEntry::new(413, "", "Content Too Large"),
     CatalogueEntry::new(500, "", "Server Error"),
     CatalogueEntry::new(503, "", "Service Unavailable"),
-    CatalogueEntry::new(503, "", "Service Unavailable"),
+    CatalogueEntry::new(503, "", crate::fault::DEADLINE_MESSAGE),
     CatalogueEntry::new(404, "", "Not Found"),
 ];
 
@@ -98,7 +98,8 @@ impl ApiError {
             Fault::Forbidden => "This action is unauthorized.",
             Fault::TooLarge { .. } => "Content Too Large",
             Fault::Malformed { reason } => return Self::bad_request(reason.clone()),
-            Fault::Unavailable | Fault::DeadlineExceeded => "Service Unavailable",
+            Fault::Unavailable => "Service Unavailable",
+            Fault::DeadlineExceeded => crate::fault::DEADLINE_MESSAGE,
             Fault::Conflict { .. } | Fault::Invalid(_) | Fault::Internal => {
                 return Self::server_error();
             }

@@ -79,7 +79,7 @@ pub const CATALOGUE: [CatalogueEntry; 13] = [
 /// A store that cannot answer now (clientele's message).
 pub const UNAVAILABLE: &str = "The customer database is unavailable. Try again shortly.";
 /// A request that ran out of time (clientele's message).
-pub const DEADLINE_EXCEEDED: &str = "The request took too long to answer. Try again shortly.";
+pub const DEADLINE_EXCEEDED: &str = crate::fault::DEADLINE_MESSAGE;
 /// A body over the server's limit (clientele's message).
 pub const TOO_LARGE: &str = "The request body is too large.";
 /// Anything else that failed on the server's side (clientele's message).

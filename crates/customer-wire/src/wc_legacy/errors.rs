@@ -99,8 +99,8 @@ pub const UNAVAILABLE: CatalogueEntry = CatalogueEntry::new(
 /// 503: the request ran out of time (clientele's own code).
 pub const DEADLINE_EXCEEDED: CatalogueEntry = CatalogueEntry::new(
     503,
-    "woocommerce_api_deadline_exceeded",
-    "The request took too long to answer. Try again shortly",
+    "woocommerce_api_request_timeout",
+    crate::fault::DEADLINE_MESSAGE,
 );
 /// 500: the store failed. The code is clientele's own; the message says no more.
 pub const INTERNAL: CatalogueEntry = CatalogueEntry::new(

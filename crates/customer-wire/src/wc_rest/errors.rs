@@ -174,8 +174,8 @@ pub const UNAVAILABLE: CatalogueEntry = CatalogueEntry::new(
 /// `503`: the request ran out of time (clientele's own code).
 pub const DEADLINE_EXCEEDED: CatalogueEntry = CatalogueEntry::new(
     503,
-    "woocommerce_rest_deadline_exceeded",
-    "The request took too long to answer. Try again shortly.",
+    "woocommerce_rest_request_timeout",
+    crate::fault::DEADLINE_MESSAGE,
 );
 /// `500 woocommerce_rest_internal_error` when the store fails (not a WooCommerce code:
 /// WordPress would answer a database failure with a generic error page).
