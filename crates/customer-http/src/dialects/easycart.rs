@@ -19,17 +19,9 @@ use crate::keys::bearer_lookup;
 
 /// Answers a request routed to this dialect.
 pub(crate) async fn handle(state: &AppState, incoming: &Incoming<'_>) -> Reply {
-    match answer(state, incoming).await {
-        Ok(reply) => reply,
-        Err(error) => {
-            let reply = error.reply();
-            if error.status == 405 {
-                reply.with_header("Allow", decode::ALLOWED)
-            } else {
-                reply
-            }
-        }
-    }
+    answer(state, incoming)
+        .await
+        .unwrap_or_else(|error| error.reply())
 }
 
 async fn answer(state: &AppState, incoming: &Incoming<'_>) -> Result<Reply, ApiError> {

@@ -117,13 +117,14 @@ impl ApiError {
         Value::Object(body)
     }
 
-    /// The whole response: the body, with a `Bearer` challenge for a 401.
+    /// The whole response: the body, with a `Bearer` challenge for a 401 and the
+    /// methods the routes answer for a 405.
     pub fn reply(&self) -> Reply {
         let reply = Reply::new(self.status, super::CONTENT_TYPE, Body::Json(self.body()));
-        if self.status == 401 {
-            reply.with_header("WWW-Authenticate", "Bearer")
-        } else {
-            reply
+        match self.status {
+            401 => reply.with_header("WWW-Authenticate", "Bearer"),
+            405 => reply.with_header("Allow", super::decode::ALLOWED),
+            _ => reply,
         }
     }
 }
