@@ -21,7 +21,7 @@ use clap::Parser;
 use client::Client;
 use conformance::SLUGS;
 use conformance::case::CaseFile;
-use conformance::replay::{self, Session, replay_case};
+use conformance::replay::{self, DialectRun, replay_case};
 use conformance::vars::{KEY_VARIABLES, Variables, env_name};
 use report::DialectResult;
 
@@ -133,7 +133,7 @@ fn run_dialect(
     let started = std::time::Instant::now();
     // Our server, kept alive until the cases are done.
     let mut server = None;
-    let (mut session, mut client) = match &options.against {
+    let (mut dialect_run, mut client) = match &options.against {
         Some(url) => {
             let mut vars = Variables::default();
             for name in KEY_VARIABLES {
@@ -142,13 +142,13 @@ fn run_dialect(
                 }
             }
             let site_url = std::env::var("CONFORMANCE_SITE_URL").unwrap_or_else(|_| url.clone());
-            (Session::new(&site_url, vars), Client::new(url))
+            (DialectRun::new(&site_url, vars), Client::new(url))
         }
         None => {
             let binary = clientele.as_ref().expect("built above");
             let (started, vars) = server::start(binary.path(), folder)?;
             let pair = (
-                Session::new(conformance::setup::SITE_URL, vars),
+                DialectRun::new(conformance::setup::SITE_URL, vars),
                 Client::new(started.base_url()),
             );
             server = Some(started);
@@ -158,7 +158,7 @@ fn run_dialect(
     for case in cases {
         result
             .cases
-            .push(replay_case(&mut session, &mut client, case));
+            .push(replay_case(&mut dialect_run, &mut client, case));
     }
     eprintln!(
         "==> {}: {} case(s) in {:.2} s (server start included)",

@@ -18,15 +18,15 @@ use crate::vars::Variables;
 
 /// What the steps of one dialect run share: the site URL OAuth requests are signed for,
 /// and the variables (keys, captures).
-pub struct Session {
+pub struct DialectRun {
     /// The site URL the server signs OAuth requests against, without a trailing `/`.
     site_url: String,
     /// The keys and captured values.
     pub vars: Variables,
 }
 
-impl Session {
-    /// A session signing for `site_url`, with `vars`.
+impl DialectRun {
+    /// A run signing for `site_url`, with `vars`.
     pub fn new(site_url: &str, vars: Variables) -> Self {
         Self {
             site_url: site_url.trim_end_matches('/').to_owned(),
@@ -119,13 +119,13 @@ impl CaseReport {
 /// go on (so one run shows every difference and `--update` can fix them all); a step that
 /// could not be sent or whose capture failed ends it, since later steps depend on it.
 pub fn replay_case(
-    session: &mut Session,
+    run: &mut DialectRun,
     transport: &mut impl Transport,
     file: &CaseFile,
 ) -> CaseReport {
     let mut steps = Vec::new();
     for step in &file.case.steps {
-        let report = replay_step(session, transport, step);
+        let report = replay_step(run, transport, step);
         let fatal = report
             .failure
             .as_ref()
@@ -144,9 +144,9 @@ pub fn replay_case(
     }
 }
 
-fn replay_step(session: &mut Session, transport: &mut impl Transport, step: &Step) -> StepReport {
+fn replay_step(run: &mut DialectRun, transport: &mut impl Transport, step: &Step) -> StepReport {
     let method = step.request.method.to_ascii_uppercase();
-    let built = match build_request(session, &method, &step.request) {
+    let built = match build_request(run, &method, &step.request) {
         Ok(built) => built,
         Err(error) => {
             return StepReport {
@@ -174,8 +174,8 @@ fn replay_step(session: &mut Session, transport: &mut impl Transport, step: &Ste
     // Captures come first: a step's own expectation may use them (a `Location` header
     // that names the id the body carries).
     let body_json: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
-    let captured = session.vars.capture(&step.capture, body_json.as_ref());
-    let mut failure = compare(&step.expect, &answer, &session.vars);
+    let captured = run.vars.capture(&step.capture, body_json.as_ref());
+    let mut failure = compare(&step.expect, &answer, &run.vars);
     failure.status = Some(answer.status);
     if let Err(error) = captured {
         failure.error = Some(error);
@@ -217,11 +217,11 @@ impl BuiltRequest {
 /// Builds a step's request: variables substituted, the query encoded, the step's
 /// authentication added.
 pub fn build_request(
-    session: &Session,
+    run: &DialectRun,
     method: &str,
     spec: &RequestSpec,
 ) -> Result<BuiltRequest, String> {
-    let vars = &session.vars;
+    let vars = &run.vars;
     let full_path = vars.substitute(&spec.path)?;
     let (path, path_query) = match full_path.split_once('?') {
         Some((path, query)) => (path.to_owned(), query.to_owned()),
@@ -298,7 +298,7 @@ pub fn build_request(
                     legacy_signing_method(method, &query, header)
                 }
             };
-            let base_url = format!("{}{path}", session.site_url);
+            let base_url = format!("{}{path}", run.site_url);
             query = signer.signed_query(&signing_method, &base_url, &query);
         }
         Auth::WcBasic => {
@@ -487,7 +487,7 @@ mod tests {
 
     use super::*;
 
-    fn target() -> Session {
+    fn target() -> DialectRun {
         let mut vars = Variables::default();
         for (name, value) in [
             ("wc_ck", "ck_a"),
@@ -499,7 +499,7 @@ mod tests {
             vars.set(name, json!(value));
         }
         vars.set("id", json!(7));
-        Session::new("http://example.com", vars)
+        DialectRun::new("http://example.com", vars)
     }
 
     fn spec(text: &str) -> RequestSpec {
@@ -604,7 +604,7 @@ mod tests {
             "wc_cs",
             json!("cs_1111111111111111111111111111111111111111"),
         );
-        let target = Session::new("http://example.com", vars);
+        let target = DialectRun::new("http://example.com", vars);
         let built = build_request(
             &target,
             "GET",

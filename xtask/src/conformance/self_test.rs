@@ -10,7 +10,7 @@ use std::thread;
 use serde_json::json;
 
 use conformance::case::CaseFile;
-use conformance::replay::{Session, replay_case};
+use conformance::replay::{DialectRun, replay_case};
 use conformance::vars::Variables;
 
 use super::client::Client;
@@ -139,14 +139,14 @@ fn replay(cases: &[(&str, &str)]) -> (DialectResult, Arc<Mutex<Vec<Seen>>>, temp
         "wc_cs",
         json!("cs_1111111111111111111111111111111111111111"),
     );
-    let mut session = Session::new("http://example.com", vars);
+    let mut dialect_run = DialectRun::new("http://example.com", vars);
     let mut client = Client::new(&base_url);
     let cases = CaseFile::load_dir(&folder).unwrap();
     let result = DialectResult {
         slug: "wc-v3".to_owned(),
         cases: cases
             .iter()
-            .map(|case| replay_case(&mut session, &mut client, case))
+            .map(|case| replay_case(&mut dialect_run, &mut client, case))
             .collect(),
         error: None,
         not_run: 0,

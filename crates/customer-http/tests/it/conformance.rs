@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use conformance::case::CaseFile;
-use conformance::replay::{Answer, BuiltRequest, CaseReport, Session, Transport, replay_case};
+use conformance::replay::{Answer, BuiltRequest, CaseReport, DialectRun, Transport, replay_case};
 use conformance::setup::{self, KEYS, SITE_URL};
 use conformance::vars::Variables;
 use customer_http::{AppState, Request, SiteConfig, handle};
@@ -162,13 +162,13 @@ fn every_case_of_every_dialect_passes_without_a_socket() {
         assert!(cases.len() >= 10, "{slug} has its cases");
         let app = App::with_site(site(&folder));
         let vars = runtime.block_on(prepare(&app, &folder));
-        let mut session = Session::new(SITE_URL, vars);
+        let mut dialect_run = DialectRun::new(SITE_URL, vars);
         let mut transport = InProcess {
             state: &app.state,
             runtime: &runtime,
         };
         for case in &cases {
-            let report = replay_case(&mut session, &mut transport, case);
+            let report = replay_case(&mut dialect_run, &mut transport, case);
             problems.extend(
                 failures(&report)
                     .into_iter()
