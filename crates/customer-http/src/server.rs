@@ -624,18 +624,12 @@ where
         .serve_connection(io, service)
 }
 
-/// A short answer of the server itself (not of a dialect): the body is JSON with `code`
-/// and `message`; the connection is closed after it.
-fn server_answer(status: http::StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "code": code, "message": message }).to_string();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+/// A short answer of the server itself (not of a dialect), after which the connection
+/// is closed.
+fn server_answer(fault: &customer_wire::Fault, status: http::StatusCode) -> Response {
+    let mut response = crate::request::into_response(customer_wire::reply::site_fault(fault));
     *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
+    response.headers_mut().insert(
         http::header::CONNECTION,
         http::HeaderValue::from_static("close"),
     );
@@ -700,11 +694,10 @@ where
         }
         Err(_) => {
             tracing::info!(method = %parts.method, "request body not received in time");
-            return server_answer(
-                http::StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
-                "The request body did not arrive in time.",
-            );
+            let fault = customer_wire::Fault::Malformed {
+                reason: "The request body did not arrive in time.".to_owned(),
+            };
+            return server_answer(&fault, http::StatusCode::REQUEST_TIMEOUT);
         }
     };
     let started = std::time::Instant::now();
@@ -717,14 +710,14 @@ where
         tls,
         peer: Some(peer),
     };
-    let route = crate::routes::log_template(&request);
+    let route = customer_wire::route_log::log_template(request.uri.path(), request.query());
     let path = request.uri.path().to_owned();
-    let family = crate::routes::family(&request);
+    let target = request.uri.clone();
     let response = match tokio::time::timeout(limits.request_timeout, handler(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(%method, %route, "request deadline passed; its work was stopped");
-            crate::routes::deadline_passed(family)
+            crate::routes::deadline_passed(&target)
         }
     };
     let status = response.status().as_u16();
