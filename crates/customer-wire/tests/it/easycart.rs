@@ -338,6 +338,6 @@ fn query_words_are_distinct_and_bounded() {
     assert_eq!(error.status, 400);
     assert_eq!(
         error.body(),
-        r#"{"message":"The query parameter may have at most 16 words"}"#
+        serde_json::json!({"message": "The query parameter may have at most 16 words"})
     );
 }
