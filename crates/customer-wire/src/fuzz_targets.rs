@@ -21,9 +21,12 @@ use crate::site::SiteUrl;
 use crate::woo::auth::{self, Flavor, OAuthParams};
 use crate::{Reply, easycart, edd, import, wc_legacy, wc_rest};
 
+/// A target body: runs one input and panics when a property fails.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name: the name of the fuzz target, of its corpus and of its folder
 /// of kept inputs under `fixtures/fuzz/`.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("php_vars", php_vars),
     ("oauth", oauth),
     ("wc_rest", wc_rest_request),
