@@ -22,6 +22,7 @@
 
 pub mod keys;
 pub mod sqlite;
+mod values;
 
 #[cfg(feature = "testing")]
 pub mod conformance;

@@ -138,7 +138,9 @@ impl Cluster {
             .map_err(|e| error(format!("cannot create a temporary folder: {e}")))?
             .keep();
         if as_root {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&folder))?;
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&folder))?;
         }
         let data = folder.join("data");
         let log = folder.join("server.log");
@@ -154,7 +156,14 @@ impl Cluster {
             }
         };
         run(command("initdb")
-            .args(["--username", "postgres", "--auth", "trust", "--encoding", "UTF8"])
+            .args([
+                "--username",
+                "postgres",
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+            ])
             .args(["--locale", "C.UTF-8", "--no-sync", "-D"])
             .arg(&data))?;
         let options = format!(
@@ -216,7 +225,11 @@ fn is_root() -> bool {
 fn watchdog(folder: &Path, pg_ctl: &Path, data: &Path, as_root: bool) -> Result<(), Error> {
     let stop = format!(
         "{} '{}' -D '{}' -m immediate stop",
-        if as_root { "runuser -u postgres --" } else { "" },
+        if as_root {
+            "runuser -u postgres --"
+        } else {
+            ""
+        },
         pg_ctl.display(),
         data.display()
     );
@@ -261,7 +274,9 @@ fn free_port() -> Result<u16, Error> {
 
 /// `url` with its database replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -320,8 +335,11 @@ mod tests {
     #[test]
     fn a_database_can_be_created_and_used() {
         let db = database();
-        admin_statement(db.url(), "CREATE TABLE t (x int); INSERT INTO t VALUES (1)".into())
-            .expect("the fresh database takes statements");
+        admin_statement(
+            db.url(),
+            "CREATE TABLE t (x int); INSERT INTO t VALUES (1)".into(),
+        )
+        .expect("the fresh database takes statements");
         assert!(db.name().starts_with("clientele_test_"));
     }
 }
