@@ -21,6 +21,8 @@
 //!   anything else → [`StoreError::Backend`].
 
 pub mod keys;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 mod values;
 
@@ -36,6 +38,8 @@ use customer_model::{
 };
 
 pub use keys::{ApiKey, KeyKind, KeyPermissions, NewApiKey};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store. Callers branch on the kind.
