@@ -31,7 +31,10 @@ pub(crate) fn classify(error: tokio_postgres::Error) -> StoreError {
             || std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>())
             || error.to_string().contains("timeout");
         return if lost {
-            StoreError::Unavailable(format!("database connection: {error}"))
+            let cause = std::error::Error::source(&error)
+                .map(|source| format!(": {source}"))
+                .unwrap_or_default();
+            StoreError::Unavailable(format!("{error}{cause}"))
         } else {
             StoreError::Backend(Box::new(error))
         };

@@ -52,6 +52,7 @@ use tokio_postgres::config::Host;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{CancelToken, IsolationLevel, NoTls, Row};
 
+use crate::location::mask_password;
 use crate::values::{backend, hash_password, hash_passwords};
 use crate::{
     ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
@@ -84,44 +85,6 @@ impl std::fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("database", &self.described)
             .finish_non_exhaustive()
-    }
-}
-
-/// `url` with its password (in the user part or a `password=` parameter) masked, for
-/// messages and logs.
-pub fn mask_password(url: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let masked_base = match base[scheme_end..].rfind('@') {
-        Some(at) => {
-            let userinfo = &base[scheme_end..scheme_end + at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!(
-                    "{}{user}:***{}",
-                    &base[..scheme_end],
-                    &base[scheme_end + at..]
-                ),
-                None => base.to_owned(),
-            }
-        }
-        None => base.to_owned(),
-    };
-    match query {
-        Some(query) => {
-            let pairs: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
-                        format!("{key}=***")
-                    }
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            format!("{masked_base}?{}", pairs.join("&"))
-        }
-        None => masked_base,
     }
 }
 
@@ -688,23 +651,6 @@ impl CustomerStore for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_masked() {
-        assert_eq!(
-            mask_password("postgres://app:s3cret@db.example:5432/shop"),
-            "postgres://app:***@db.example:5432/shop"
-        );
-        assert_eq!(
-            mask_password("postgres://app@db/shop?password=s3cret&sslmode=disable"),
-            "postgres://app@db/shop?password=***&sslmode=disable"
-        );
-        assert_eq!(mask_password("postgres://db/shop"), "postgres://db/shop");
-        assert_eq!(
-            mask_password("postgres://a:b@c@host/db"),
-            "postgres://a:***@host/db"
-        );
-    }
 
     #[test]
     fn the_pool_size_is_ours_to_read() {

@@ -316,19 +316,21 @@ pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub(crate) async fn migrate(tx: &Transaction<'_>) -> StoreResult<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS clientele_schema (version BIGINT NOT NULL)")
-        .await?;
-    let version: i64 = match tx
-        .query_opt("SELECT version FROM clientele_schema", &[])
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('clientele_schema') IS NOT NULL", &[])
         .await?
-    {
-        Some(row) => row.get(0),
-        None => {
-            tx.execute("INSERT INTO clientele_schema (version) VALUES (0)", &[])
-                .await?;
-            0
-        }
-    };
+        .get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE clientele_schema (version BIGINT NOT NULL);
+             INSERT INTO clientele_schema (version) VALUES (0);",
+        )
+        .await?;
+    }
+    let version: i64 = tx
+        .query_one("SELECT version FROM clientele_schema", &[])
+        .await?
+        .get(0);
     if version > SCHEMA_VERSION {
         return Err(crate::StoreError::Unavailable(format!(
             "the database has schema version {version}, newer than this build's \
