@@ -14,7 +14,7 @@ mod replay;
 mod report;
 #[cfg(test)]
 mod self_test;
-mod server;
+pub(crate) mod server;
 mod vars;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ pub(crate) struct Options {
     /// matchers the actual values still satisfy.
     #[arg(long)]
     pub(crate) update: bool,
+    /// The store our own servers run on: a SQLite file, or a fresh database of a
+    /// throwaway PostgreSQL cluster (or of the server CLIENTELE_TEST_PG_URL names).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub(crate) backend: server::Backend,
 }
 
 /// Entry point for `cargo xtask conformance [ARGS]`.
@@ -159,7 +163,7 @@ fn run_dialect(
         }
         None => {
             let binary = clientele.as_ref().expect("built above");
-            let (started, vars) = server::start(binary.path(), folder)?;
+            let (started, vars) = server::start(binary.path(), folder, options.backend)?;
             let target = Target::new(started.base_url(), server::SITE_URL, vars);
             server = Some(started);
             target
@@ -169,8 +173,9 @@ fn run_dialect(
         result.cases.push(replay_case(&mut target, case));
     }
     eprintln!(
-        "==> {}: {} case(s) in {:.2} s (server start included)",
+        "==> {} on {:?}: {} case(s) in {:.2} s (server start included)",
         result.slug,
+        options.backend,
         cases.len(),
         started.elapsed().as_secs_f64()
     );
