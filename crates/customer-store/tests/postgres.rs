@@ -128,6 +128,44 @@ mod postgres_only {
         assert_eq!(store.customer(customer.id).await.unwrap(), customer);
     }
 
+    /// Connections the server closed while they sat in the pool (a restart, terminated
+    /// backends) are replaced without failing a call.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closed_pooled_connections_are_replaced() {
+        let (store, database) = fresh_store().await;
+        let customer = store
+            .create_customer(guest("kept@example.com"))
+            .await
+            .unwrap();
+        // Fill the pool with idle connections.
+        let reads: Vec<_> = (0..4)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.customer(customer.id).await })
+            })
+            .collect();
+        for read in reads {
+            read.await.unwrap().unwrap();
+        }
+        let (admin, connection) = tokio_postgres::connect(database.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let terminated: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(terminated >= 1, "the pool held connections");
+        for _ in 0..8 {
+            assert_eq!(store.customer(customer.id).await.unwrap(), customer);
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unreachable_server_is_reported_quickly_without_the_password() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -265,36 +265,39 @@ impl PostgresStore {
     }
 
     /// Runs `work` in one transaction on a pooled connection; commits when it succeeds.
+    ///
+    /// A pooled connection that the server closed while it sat idle (a restart, a
+    /// terminated backend) fails at `BEGIN`, before any work was sent: the call then
+    /// takes another connection, or opens a new one, instead of failing.
     async fn transaction<T, F>(&self, read_only: bool, work: F) -> StoreResult<T>
     where
         F: for<'a> FnOnce(&'a Tx<'a>) -> TxFuture<'a, T>,
     {
-        let mut session = Session::new(self.pool.get().await?);
-        let outcome = {
-            let client = session.client();
-            let tx = if read_only {
-                client
-                    .build_transaction()
-                    .isolation_level(IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()
-                    .await?
-            } else {
-                client.transaction().await?
-            };
-            match work(&tx).await {
+        let mut work = Some(work);
+        let mut stale = 0;
+        loop {
+            let mut session = Session::new(self.pool.get().await?);
+            match run(&mut session, read_only, &mut work).await {
                 Ok(out) => {
-                    tx.commit().await?;
-                    Ok(out)
+                    session.finish();
+                    return Ok(out);
                 }
-                Err(error) => {
-                    tx.rollback().await?;
-                    Err(error)
+                Err(Begun::No(StoreError::Unavailable(_)))
+                    if stale < self.pool.status().max_size =>
+                {
+                    stale += 1;
+                }
+                Err(Begun::No(error) | Begun::Yes(error)) => {
+                    // A connection that failed is closed, not pooled (see `Session`); one
+                    // whose work failed and was rolled back serves on.
+                    if matches!(error, StoreError::Unavailable(_)) {
+                        return Err(error);
+                    }
+                    session.finish();
+                    return Err(error);
                 }
             }
-        };
-        session.finish();
-        outcome
+        }
     }
 
     /// Runs `work` in a read-only transaction.
@@ -331,6 +334,49 @@ impl PostgresStore {
         }
         unreachable!("the last attempt returns")
     }
+}
+
+/// A failure of [`run`], and whether the transaction had begun.
+enum Begun {
+    No(StoreError),
+    Yes(StoreError),
+}
+
+/// Begins a transaction on `session`, runs `work` (taken only once the transaction has
+/// begun) and commits, or rolls back when the work fails.
+async fn run<T, F>(session: &mut Session, read_only: bool, work: &mut Option<F>) -> Result<T, Begun>
+where
+    F: for<'a> FnOnce(&'a Tx<'a>) -> TxFuture<'a, T>,
+{
+    let tx = begin(session.client(), read_only)
+        .await
+        .map_err(Begun::No)?;
+    let work = work.take().expect("the work runs once");
+    match work(&tx).await {
+        Ok(out) => {
+            tx.commit().await.map_err(|e| Begun::Yes(e.into()))?;
+            Ok(out)
+        }
+        Err(error) => {
+            tx.rollback().await.map_err(|e| Begun::Yes(e.into()))?;
+            Err(Begun::Yes(error))
+        }
+    }
+}
+
+/// Begins a transaction: `READ COMMITTED` for writes, `REPEATABLE READ, READ ONLY` for
+/// reads of several statements that must agree.
+async fn begin(client: &mut Object, read_only: bool) -> StoreResult<Tx<'_>> {
+    Ok(if read_only {
+        client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?
+    } else {
+        client.transaction().await?
+    })
 }
 
 /// Runs a prepared (and cached) statement; returns the number of rows it changed.
