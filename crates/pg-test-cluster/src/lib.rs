@@ -54,7 +54,49 @@ pub struct Cluster {
     admin_url: String,
     /// The temporary folder of a cluster of our own; `None` for `CLIENTELE_TEST_PG_URL`.
     folder: Option<PathBuf>,
+    /// How to stop and start a cluster of our own.
+    control: Option<Control>,
     next_database: AtomicU64,
+}
+
+/// What `pg_ctl` needs to stop and start a cluster again.
+#[derive(Debug)]
+struct Control {
+    bin: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
+    options: String,
+    as_root: bool,
+}
+
+impl Control {
+    fn pg_ctl(&self) -> Command {
+        let path = self.bin.join("pg_ctl");
+        let mut command = if self.as_root {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(path);
+            command
+        } else {
+            Command::new(path)
+        };
+        command.arg("-D").arg(&self.data);
+        command
+    }
+
+    fn start(&self) -> Result<(), Error> {
+        run(self.pg_ctl().arg("-l").arg(&self.log).args([
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            &self.options,
+            "start",
+        ]))
+        .map_err(|e| {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            error(format!("{e}\nserver log:\n{log}"))
+        })
+    }
 }
 
 /// The process's cluster, started on first use.
@@ -65,6 +107,7 @@ pub fn cluster() -> Result<&'static Cluster, Error> {
             Ok(url) if !url.is_empty() => Ok(Cluster {
                 admin_url: url,
                 folder: None,
+                control: None,
                 next_database: AtomicU64::new(0),
             }),
             _ => Cluster::start(),
@@ -99,6 +142,11 @@ impl TestDatabase {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Runs SQL statements on it, as the superuser of a cluster of our own.
+    pub fn execute(&self, sql: &str) -> Result<(), Error> {
+        admin_statement(&self.url, sql.to_owned())
+    }
 }
 
 impl Drop for TestDatabase {
@@ -112,6 +160,32 @@ impl Drop for TestDatabase {
 }
 
 impl Cluster {
+    /// A cluster of the caller's own, for a test that stops and starts its server
+    /// (whatever `CLIENTELE_TEST_PG_URL` says). Removed when dropped, or when the
+    /// process exits.
+    pub fn private() -> Result<Self, Error> {
+        Self::start()
+    }
+
+    /// Stops the server as an administrator's restart does (`pg_ctl stop -m fast`):
+    /// open connections are closed, committed work is kept. (A crash, `-m immediate`,
+    /// would lose recent commits here: the cluster runs without `fsync` for speed.)
+    pub fn stop(&self) -> Result<(), Error> {
+        let control = self.own()?;
+        run(control.pg_ctl().args(["-m", "fast", "-w", "stop"]))
+    }
+
+    /// Starts a stopped server again, on the same port.
+    pub fn restart(&self) -> Result<(), Error> {
+        self.own()?.start()
+    }
+
+    fn own(&self) -> Result<&Control, Error> {
+        self.control
+            .as_ref()
+            .ok_or_else(|| error("only a cluster of our own can be stopped and started"))
+    }
+
     /// The folder of a cluster of our own (data, socket, log).
     pub fn folder(&self) -> Option<&Path> {
         self.folder.as_deref()
@@ -173,21 +247,31 @@ impl Cluster {
             folder.display()
         );
         watchdog(&folder, &bin.join("pg_ctl"), &data, as_root)?;
-        run(command("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(&log)
-            .args(["-w", "-t", "60", "-o", &options, "start"]))
-        .map_err(|e| {
-            let log = std::fs::read_to_string(&log).unwrap_or_default();
-            error(format!("{e}\nserver log:\n{log}"))
-        })?;
+        let control = Control {
+            bin,
+            data,
+            log,
+            options,
+            as_root,
+        };
+        control.start()?;
         Ok(Self {
             admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
             folder: Some(folder),
+            control: Some(control),
             next_database: AtomicU64::new(0),
         })
+    }
+}
+
+/// A private cluster goes with its value; the process's shared one (a static) is
+/// stopped by its watchdog when the process exits.
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let (Some(control), Some(folder)) = (&self.control, &self.folder) {
+            let _ = run(control.pg_ctl().args(["-m", "immediate", "stop"]));
+            let _ = std::fs::remove_dir_all(folder);
+        }
     }
 }
 

@@ -1,9 +1,39 @@
 //! The classification of PostgreSQL errors into [`StoreError`]s, and which of them a
 //! write retries.
 
+use std::fmt;
+
 use tokio_postgres::error::SqlState;
 
 use crate::StoreError;
+
+/// A PostgreSQL error whose message says what the server said, not only `db error`.
+#[derive(Debug)]
+pub(crate) struct DatabaseError(tokio_postgres::Error);
+
+impl fmt::Display for DatabaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_db_error() {
+            Some(db) => {
+                write!(f, "{} (SQLSTATE {})", db.message(), db.code().code())?;
+                match db.detail() {
+                    Some(detail) => write!(f, ": {detail}"),
+                    None => Ok(()),
+                }
+            }
+            None => match std::error::Error::source(&self.0) {
+                Some(source) => write!(f, "{}: {source}", self.0),
+                None => write!(f, "{}", self.0),
+            },
+        }
+    }
+}
+
+impl std::error::Error for DatabaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
@@ -31,12 +61,9 @@ pub(crate) fn classify(error: tokio_postgres::Error) -> StoreError {
             || std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>())
             || error.to_string().contains("timeout");
         return if lost {
-            let cause = std::error::Error::source(&error)
-                .map(|source| format!(": {source}"))
-                .unwrap_or_default();
-            StoreError::Unavailable(format!("{error}{cause}"))
+            StoreError::Unavailable(DatabaseError(error).to_string())
         } else {
-            StoreError::Backend(Box::new(error))
+            StoreError::Backend(Box::new(DatabaseError(error)))
         };
     };
     if *code == SqlState::UNIQUE_VIOLATION {
@@ -67,12 +94,12 @@ pub(crate) fn classify(error: tokio_postgres::Error) -> StoreError {
         || *code == SqlState::CRASH_SHUTDOWN
         || *code == SqlState::CANNOT_CONNECT_NOW
     {
-        return StoreError::Unavailable(error.to_string());
+        return StoreError::Unavailable(DatabaseError(error).to_string());
     }
     if *code == SqlState::QUERY_CANCELED {
-        return StoreError::Unavailable(format!("statement cancelled: {error}"));
+        return StoreError::Unavailable(DatabaseError(error).to_string());
     }
-    StoreError::Backend(Box::new(error))
+    StoreError::Backend(Box::new(DatabaseError(error)))
 }
 
 /// Whether `error` is a serialization failure or a deadlock, which a write retries.
@@ -81,8 +108,8 @@ pub(crate) fn is_retryable(error: &StoreError) -> bool {
         return false;
     };
     source
-        .downcast_ref::<tokio_postgres::Error>()
-        .and_then(tokio_postgres::Error::code)
+        .downcast_ref::<DatabaseError>()
+        .and_then(|error| error.0.code())
         .is_some_and(|code| {
             *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         })
