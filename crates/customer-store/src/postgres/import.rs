@@ -141,6 +141,9 @@ pub(crate) async fn import(
     Ok(summary)
 }
 
+/// A customer's first and last order in a currency, each as (placed instant, id).
+type Edges = ((i64, i64), (i64, i64));
+
 /// Whose an order is: a stored or batch customer, or the n-th guest made for the batch.
 enum OrderCustomer {
     Id(i64),
@@ -440,7 +443,7 @@ async fn copy_orders(tx: &Tx<'_>, batch: &ImportBatch, customer_ids: &[i64]) -> 
     .await
     .map_err(|e| within("orders", e))?;
     let mut buckets: HashMap<(i64, &'static str, OrderStatus), [i64; 3]> = HashMap::new();
-    let mut edges: HashMap<(i64, &'static str), ((i64, i64), (i64, i64))> = HashMap::new();
+    let mut edges: HashMap<(i64, &'static str), Edges> = HashMap::new();
     copy_in!(tx, "orders", [
         "id": Type::INT8, "uuid": Type::UUID, "customer_id": Type::INT8, "status": Type::INT8,
         "currency": Type::TEXT, "total": Type::INT8, "subtotal": Type::INT8,
@@ -529,7 +532,7 @@ async fn copy_orders(tx: &Tx<'_>, batch: &ImportBatch, customer_ids: &[i64]) -> 
 async fn merge_aggregates(
     tx: &Tx<'_>,
     buckets: HashMap<(i64, &'static str, OrderStatus), [i64; 3]>,
-    edges: HashMap<(i64, &'static str), ((i64, i64), (i64, i64))>,
+    edges: HashMap<(i64, &'static str), Edges>,
 ) -> StoreResult<()> {
     if buckets.is_empty() {
         return Ok(());
