@@ -1,7 +1,7 @@
 //! The backend-independent store conformance suite (feature `testing`).
 //!
 //! Each scenario is an async function taking a fresh, empty store and panicking when the
-//! store breaks the [`CustomerStore`] contract. [`store_conformance_tests!`] stamps out
+//! store breaks the [`CustomerStore`] contract. [`store_conformance_tests!`](crate::store_conformance_tests) stamps out
 //! one `#[tokio::test]` per scenario for a backend:
 //!
 //! ```no_run
@@ -19,10 +19,10 @@
 //! ledger histories through the same check.
 
 //!
-//! The scenarios are grouped by area: [`customers`] (create, read, update, delete,
-//! uniqueness), [`lists`] (filters, searches, sorts, pages), [`ledger`] (orders, refunds,
-//! subscriptions, grants and their aggregates), [`import`] and [`keys`] (API keys and
-//! OAuth nonces).
+//! The scenarios are grouped by area, one file each: `customers` (create, read, update,
+//! delete, uniqueness), `lists` (filters, searches, sorts, pages), `ledger` (orders,
+//! refunds, subscriptions, grants and their aggregates), `import` and `keys` (API keys
+//! and OAuth nonces).
 
 mod customers;
 mod import;
