@@ -3,7 +3,8 @@
 //! batch records, refund limits, password hashing.
 
 use customer_model::{
-    Address, Currency, NewCustomer, NewOrder, OrderStatus, SubscriptionStatus, Timestamp, Uuid,
+    Address, Currency, FieldError, NewCustomer, NewOrder, OrderStatus, SubscriptionStatus,
+    Timestamp, Uuid,
 };
 
 use crate::{StoreError, StoreResult};
@@ -89,6 +90,16 @@ pub(crate) fn invalid(prefix: &str, field: &str, reason: impl Into<String>) -> S
     StoreError::Invalid {
         field: path(prefix, field),
         reason: reason.into(),
+    }
+}
+
+/// The first of the limits a record breaks, named under `prefix` (empty for a single
+/// write). Callers validate before they write; this keeps a caller that did not from
+/// storing more.
+pub(crate) fn over_limit(prefix: &str, errors: Vec<FieldError>) -> StoreError {
+    match errors.into_iter().next() {
+        Some(first) => invalid(prefix, &first.path, first.kind.to_string()),
+        None => invalid(prefix, "customer", "breaks a limit"),
     }
 }
 

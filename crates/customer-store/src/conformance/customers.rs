@@ -545,3 +545,64 @@ pub async fn concurrent_creates_with_one_email_have_one_winner(store: Store) {
         1
     );
 }
+
+/// The model's limits hold for every write, even from a caller that skipped validation:
+/// the write is refused naming the field, and nothing changes.
+pub async fn writes_over_the_limits_are_refused(store: Store) {
+    let mut long_name = guest("long@example.com");
+    long_name.first_name = "f".repeat(limits::NAME_CHARS + 1);
+    assert_invalid(store.create_customer(long_name).await, "first_name");
+    let mut long_display = registered("display@example.com", "display");
+    long_display.display_name = Some("d".repeat(limits::DISPLAY_NAME_CHARS + 1));
+    assert_invalid(store.create_customer(long_display).await, "display_name");
+    let mut big_meta = guest("meta@example.com");
+    big_meta.meta_data = vec![("k".into(), json!("v".repeat(limits::META_VALUE_BYTES)))];
+    assert_invalid(store.create_customer(big_meta).await, "meta_data.0.value");
+    assert!(
+        ids_of(&store, &query(CustomerFilter::default()))
+            .await
+            .is_empty()
+    );
+
+    let kept = store
+        .create_customer(guest("kept@example.com"))
+        .await
+        .unwrap();
+    let chunk = json!("v".repeat(limits::META_VALUE_BYTES / 2));
+    // Seven such entries fit in the total, an eighth does not.
+    let fitting = limits::META_TOTAL_BYTES / (limits::META_VALUE_BYTES / 2) - 1;
+    let mut patch = CustomerPatch::default();
+    for key in 0..fitting {
+        patch.meta_data.push(MetaUpdate {
+            id: None,
+            key: format!("k{key}"),
+            value: chunk.clone(),
+        });
+    }
+    store.update_customer(kept.id, patch).await.unwrap();
+    let one_more = CustomerPatch {
+        first_name: Some("Changed".into()),
+        meta_data: vec![MetaUpdate {
+            id: None,
+            key: "last".into(),
+            value: chunk,
+        }],
+        ..CustomerPatch::default()
+    };
+    assert_invalid(store.update_customer(kept.id, one_more).await, "meta_data");
+    let long_city = CustomerPatch {
+        billing: Some(AddressPatch {
+            city: Some("c".repeat(limits::ADDRESS_FIELD_CHARS + 1)),
+            ..AddressPatch::default()
+        }),
+        ..CustomerPatch::default()
+    };
+    assert_invalid(
+        store.update_customer(kept.id, long_city).await,
+        "billing.city",
+    );
+    let after = store.customer(kept.id).await.unwrap();
+    assert_eq!(after.first_name, "");
+    assert_eq!(after.billing.city, "");
+    assert_eq!(after.meta_data.len(), fitting);
+}

@@ -148,6 +148,16 @@ pub async fn import_is_atomic(store: Store) {
             },
             "download_grants.0.order_id",
         ),
+        (
+            {
+                let mut batch = import_batch();
+                let mut long = guest("long@import.example");
+                long.shipping.city = "c".repeat(limits::ADDRESS_FIELD_CHARS + 1);
+                batch.customers.push(long);
+                batch
+            },
+            "customers.1.shipping.city",
+        ),
     ];
     for (batch, field) in bad_cases {
         let error = store.import(batch).await.unwrap_err();

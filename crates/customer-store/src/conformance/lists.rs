@@ -539,3 +539,62 @@ pub async fn list_sorts_and_pages(store: Store) {
         1
     );
 }
+
+/// A term as long as the longest value finds it; a longer one finds nothing, in any
+/// field and in combination with any other filter. A long term matches as a whole,
+/// whatever part of it a backend asks its index for.
+pub async fn search_terms_longer_than_any_value_match_nothing(store: Store) {
+    let mut longest = registered("longest@example.com", "longest");
+    longest.first_name = "n".repeat(limits::NAME_CHARS);
+    let longest = store.create_customer(longest).await.unwrap();
+    let search = |term: String| CustomerFilter {
+        search: vec![TextSearch {
+            term,
+            fields: SearchField::ALL.to_vec(),
+            match_id: false,
+        }],
+        ..CustomerFilter::default()
+    };
+    let fits = "n".repeat(limits::SEARCH_TERM_CHARS);
+    assert_eq!(
+        ids_matching(&store, search(fits.clone())).await,
+        vec![longest.id.0]
+    );
+    let too_long = format!("{fits}n");
+    assert!(
+        ids_matching(&store, search(too_long.clone()))
+            .await
+            .is_empty()
+    );
+    let mut with_role = search(too_long);
+    with_role.role = Some(Role::Customer);
+    assert!(ids_matching(&store, with_role).await.is_empty());
+
+    // Long terms share a beginning; only the whole term decides, ignoring letter case.
+    let mut first = guest("prefix-one@example.com");
+    first.last_name = "Abcdefghijklmnopqrstuvwxyz Żółw".into();
+    let first = store.create_customer(first).await.unwrap();
+    let mut second = guest("prefix-two@example.com");
+    second.billing.city = "abcdefghijklmnopqrstuvwxyZ".into();
+    let second = store.create_customer(second).await.unwrap();
+    let mut third = guest("prefix-three@example.com");
+    third.last_name = "abcdefghijklmnopqrstuvWXY!".into();
+    store.create_customer(third).await.unwrap();
+    assert_eq!(
+        ids_matching(&store, search("ABCDEFGHIJKLMNOPQRSTUVWXYZ".into())).await,
+        vec![first.id.0, second.id.0]
+    );
+    assert_eq!(
+        ids_matching(&store, search("klmnopqrstuvwxyz żółw".into())).await,
+        vec![first.id.0]
+    );
+    let names_only = CustomerFilter {
+        search: vec![TextSearch {
+            term: "abcdefghijklmnopqrstuvwxyz".into(),
+            fields: vec![SearchField::Names],
+            match_id: false,
+        }],
+        ..CustomerFilter::default()
+    };
+    assert_eq!(ids_matching(&store, names_only).await, vec![first.id.0]);
+}

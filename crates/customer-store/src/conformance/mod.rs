@@ -33,6 +33,7 @@ mod lists;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use customer_model::limits;
 use customer_model::{
     AccountFilter, AddressPatch, CurrencyStats, Customer, CustomerDraft, CustomerFilter,
     CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadFile, Email, MetaUpdate,
@@ -77,6 +78,8 @@ macro_rules! store_conformance_tests {
             keys_are_stored_found_and_revoked,
             nonces_detect_replays,
             concurrent_creates_with_one_email_have_one_winner,
+            writes_over_the_limits_are_refused,
+            search_terms_longer_than_any_value_match_nothing,
         );
     };
 }
@@ -281,6 +284,13 @@ pub(crate) async fn assert_stats_recomputed(store: &Store, id: CustomerId) {
         .await
         .expect("list");
     assert_eq!(listed.items[0].stats, kept, "listed aggregates differ");
+}
+
+pub(crate) fn assert_invalid<T: std::fmt::Debug>(outcome: Result<T, StoreError>, field: &str) {
+    match outcome {
+        Err(StoreError::Invalid { field: got, .. }) => assert_eq!(got, field),
+        other => panic!("expected invalid {field}, got {other:?}"),
+    }
 }
 
 pub(crate) fn is_conflict(error: &StoreError, expected: &str) -> bool {

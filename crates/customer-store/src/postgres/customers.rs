@@ -11,7 +11,8 @@ use customer_model::{
 
 use super::{Tx, advance_id_sequence, execute, query, query_opt};
 use crate::values::{
-    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts, ts,
+    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts,
+    over_limit, ts,
 };
 use crate::{StoreError, StoreResult};
 
@@ -27,6 +28,8 @@ pub(crate) async fn insert(
     if new.id.is_some_and(|id| id.0 <= 0) {
         return Err(invalid("", "id", "must be a positive integer"));
     }
+    new.check_limits()
+        .map_err(|errors| over_limit("", errors))?;
     let created_at = ts(new.created_at.unwrap_or_else(now))
         .map_err(|_| invalid("", "created_at", "outside the years 1677 to 2262"))?;
     let uuid = new.uuid.unwrap_or_else(new_uuid);
@@ -412,6 +415,11 @@ pub(crate) async fn update(
         apply_meta_updates(&mut customer.meta_data, &patch.meta_data, || {
             fresh.next().unwrap_or_default()
         });
+    }
+    customer
+        .check_limits()
+        .map_err(|errors| over_limit("", errors))?;
+    if !patch.meta_data.is_empty() {
         execute(
             tx,
             "DELETE FROM customer_meta WHERE customer_id = $1",

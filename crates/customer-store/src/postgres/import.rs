@@ -21,8 +21,8 @@ use tokio_postgres::types::{ToSql, Type};
 use super::customers::SearchRow;
 use super::{Tx, advance_id_sequence, ledger, query};
 use crate::values::{
-    address_to_json, check_refund_amount, guest_for, invalid, new_uuid, now, opt_ts, path, ts,
-    within,
+    address_to_json, check_refund_amount, guest_for, invalid, new_uuid, now, opt_ts, over_limit,
+    path, ts, within,
 };
 use crate::{CustomerRef, ImportBatch, ImportSummary, StoreError, StoreResult};
 
@@ -200,6 +200,9 @@ async fn check_customers(
         if customer.id.is_some_and(|id| id.0 <= 0) {
             return Err(invalid(prefix, "id", "must be a positive integer"));
         }
+        customer
+            .check_limits()
+            .map_err(|errors| over_limit(prefix, errors))?;
         ts(customer.created_at.unwrap_or_else(now))
             .map_err(|_| invalid(prefix, "created_at", "outside the years 1677 to 2262"))?;
         for email in std::iter::once(&customer.email).chain(&customer.additional_emails) {

@@ -109,12 +109,14 @@ fn search_column(field: SearchField) -> &'static str {
     }
 }
 
-/// The fields' columns OR-ed as `LIKE` conditions on alias `s`, with the pattern bound.
+/// The fields' columns OR-ed as `LIKE` conditions on alias `s`, with the pattern bound;
+/// `None` when no field can match: none is searched, or the term is longer than any
+/// stored value (the index is then not asked).
 fn search_matches(search: &TextSearch, plan: &mut Plan) -> Option<String> {
     let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
     columns.sort_unstable();
     columns.dedup();
-    if columns.is_empty() {
+    if columns.is_empty() || !search.term_fits() {
         return None;
     }
     let pattern = plan.bind(format!("%{}%", like_escape(&search.term.to_lowercase())));
@@ -373,7 +375,8 @@ fn search_only(filter: &CustomerFilter) -> Option<&TextSearch> {
     };
     (!matches_id
         && !search.fields.is_empty()
-        && search.term.chars().count() >= 3
+        && search.is_indexed()
+        && search.term_fits()
         && *filter == search_only)
         .then_some(search)
 }

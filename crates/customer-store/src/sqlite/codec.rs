@@ -8,7 +8,7 @@ use rusqlite::ErrorCode;
 use crate::StoreError;
 pub(crate) use crate::values::{
     address_from_json, address_to_json, backend, currency_from, from_ts, invalid, like_escape,
-    new_uuid, now, opt_ts, path, ts,
+    new_uuid, now, opt_ts, over_limit, path, ts,
 };
 
 /// A UUID from its 16 stored bytes.
@@ -42,6 +42,9 @@ pub(crate) fn classify(error: rusqlite::Error) -> StoreError {
             }
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen => {
                 StoreError::Unavailable(error.to_string())
+            }
+            ErrorCode::OperationInterrupted => {
+                StoreError::Unavailable("the caller went away; the work was stopped".into())
             }
             _ => StoreError::Backend(Box::new(error)),
         },

@@ -10,8 +10,8 @@ use customer_model::{
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{
-    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts, ts,
-    uuid_from,
+    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts,
+    over_limit, ts, uuid_from,
 };
 use crate::{StoreError, StoreResult};
 
@@ -28,6 +28,8 @@ pub(crate) fn insert(
     if new.id.is_some_and(|id| id.0 <= 0) {
         return Err(invalid("", "id", "must be a positive integer"));
     }
+    new.check_limits()
+        .map_err(|errors| over_limit("", errors))?;
     let created_at = ts(new.created_at.unwrap_or_else(now))
         .map_err(|_| invalid("", "created_at", "outside the years 1677 to 2262"))?;
     let uuid = new.uuid.unwrap_or_else(new_uuid);
@@ -357,6 +359,11 @@ pub(crate) fn update(
             next += 1;
             next - 1
         });
+    }
+    customer
+        .check_limits()
+        .map_err(|errors| over_limit("", errors))?;
+    if !patch.meta_data.is_empty() {
         conn.prepare_cached("DELETE FROM customer_meta WHERE customer_id = ?1")?
             .execute([id])?;
         let mut add = conn.prepare_cached(
