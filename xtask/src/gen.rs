@@ -47,6 +47,19 @@ pub(crate) fn run(args: impl Iterator<Item = String>) -> ExitCode {
     }
 }
 
+/// A small data set in memory (the fuzzers' seeds for the import decoder).
+pub(crate) fn sample(customers: u64, orders: u64, seed: u64) -> Vec<u8> {
+    let args = GenArgs {
+        customers,
+        orders,
+        seed,
+        out: None,
+    };
+    let mut bytes = Vec::new();
+    write(&args, &mut bytes).expect("writing to memory does not fail");
+    bytes
+}
+
 /// SplitMix64: tiny, fast, and the same sequence everywhere for a seed.
 struct SplitMix64(u64);
 

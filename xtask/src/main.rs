@@ -1,11 +1,14 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks, in order: formatting, lints, docs, tests (the tidy tests
-//!   of [`tidy`] among them), unreferenced snapshots, conformance.
+//!   of [`tidy`] among them), unreferenced snapshots, conformance, a short fuzzing run.
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
+//! - `fuzz`: builds the fuzz targets of `fuzz/` and runs each for a while (`cargo xtask
+//!   fuzz --help`).
 //! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
 
 mod conformance;
+mod fuzz;
 mod r#gen;
 mod tidy;
 
@@ -19,15 +22,20 @@ fn main() -> ExitCode {
     match task.as_deref() {
         Some("ci") => ci(),
         Some("conformance") => conformance::main(args),
+        Some("fuzz") => fuzz::main(args),
         Some("gen") => r#gen::run(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] | gen"
+                "usage: cargo xtask ci | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] | fuzz [--seconds N] [--target T] | gen"
             );
             ExitCode::from(2)
         }
     }
 }
+
+/// How long CI runs each fuzz target: long enough to run every seed and mutate them
+/// for a while, short enough that the whole CI run stays well under its 30 minutes.
+const CI_FUZZ_SECONDS: u32 = 15;
 
 /// One CI step: a name, cargo's arguments, and extra environment.
 type Step = (
@@ -120,6 +128,15 @@ fn ci() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    eprintln!("==> fuzz: cargo xtask fuzz --seconds {CI_FUZZ_SECONDS}");
+    let fuzzing = fuzz::Options {
+        seconds: CI_FUZZ_SECONDS,
+        target: None,
+    };
+    if let Err(error) = fuzz::run(&fuzzing) {
+        eprintln!("==> fuzz failed: {error:#}");
+        return ExitCode::FAILURE;
     }
     eprintln!("==> all checks passed");
     ExitCode::SUCCESS

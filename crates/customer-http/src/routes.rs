@@ -11,14 +11,21 @@ use crate::{AppState, Request, Response, dialects};
 /// dialect owns: the server's own shape). The work was stopped; nothing was written that
 /// was not already committed.
 pub fn deadline_passed(target: &http::Uri) -> Response {
-    let fault = customer_wire::Fault::DeadlineExceeded;
+    fault_before_handling(target, &customer_wire::Fault::DeadlineExceeded)
+}
+
+/// The answer to a request the server refuses before any dialect has read it (its body
+/// is too large or its framing broken, its deadline passed): `fault` in the error shape
+/// of the dialect `target` names, or the server's own shape for `/healthz` and paths no
+/// dialect owns.
+pub fn fault_before_handling(target: &http::Uri, fault: &customer_wire::Fault) -> Response {
     let query = customer_wire::php::Vars::parse(target.query().unwrap_or("").as_bytes());
     // Both EDD versions answer a fault alike, so the default version does not matter.
     let dialect = Dialect::of(target.path(), &query, customer_wire::edd::Version::V2)
         .filter(|_| target.path() != "/healthz");
     into_response(match dialect {
-        Some(dialect) => dialect.fault_reply(&fault, ""),
-        None => reply::site_fault(&fault),
+        Some(dialect) => dialect.fault_reply(fault, ""),
+        None => reply::site_fault(fault),
     })
 }
 

@@ -148,6 +148,28 @@ impl BodyBudget {
     }
 }
 
+/// Why a request body was not read.
+#[derive(Debug)]
+enum BodyRejected {
+    /// Longer than [`MAX_BODY_BYTES`], declared or as sent.
+    TooLarge,
+    /// Broken framing (a bad chunk size, a body cut short), as hyper reported it.
+    Malformed(String),
+}
+
+impl BodyRejected {
+    fn fault(&self) -> customer_wire::Fault {
+        match self {
+            Self::TooLarge => customer_wire::Fault::TooLarge {
+                limit: MAX_BODY_BYTES as u64,
+            },
+            Self::Malformed(_) => customer_wire::Fault::Malformed {
+                reason: "The request body's framing is broken.".to_owned(),
+            },
+        }
+    }
+}
+
 /// Reads a request body within the size limit, holding its bytes in the budget: a
 /// declared length is reserved whole before reading (so that bodies do not each hold a
 /// part and wait for the rest), anything beyond it as it arrives.
@@ -155,7 +177,7 @@ async fn read_body(
     body: Incoming,
     budget: &BodyBudget,
     held: &mut Option<OwnedSemaphorePermit>,
-) -> Result<Bytes, Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Bytes, BodyRejected> {
     let mut hold = |permit: Option<OwnedSemaphorePermit>| match (held.as_mut(), permit) {
         (Some(all), Some(permit)) => all.merge(permit),
         (None, permit) => *held = permit,
@@ -167,12 +189,22 @@ async fn read_body(
         .and_then(|n| usize::try_from(n).ok())
         .filter(|n| *n <= MAX_BODY_BYTES)
         .unwrap_or(0);
+    if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
+        return Err(BodyRejected::TooLarge);
+    }
     hold(budget.reserve(declared).await);
     let mut reserved = declared;
     let mut body = Limited::new(body, MAX_BODY_BYTES);
     let mut bytes = bytes::BytesMut::with_capacity(declared);
     while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame?.into_data() {
+        let frame = frame.map_err(|error| {
+            if error.is::<http_body_util::LengthLimitError>() {
+                BodyRejected::TooLarge
+            } else {
+                BodyRejected::Malformed(error.to_string())
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > reserved {
                 let more = bytes.len() + data.len() - reserved;
                 hold(budget.reserve(more).await);
@@ -387,8 +419,16 @@ where
             };
             tokio::select! {
                 outcome = served => {
-                    if let Err(error) = outcome {
-                        tracing::debug!(%error, "connection ended with an error");
+                    match outcome {
+                        // hyper answers a head it cannot read (conflicting lengths, a
+                        // transfer coding other than chunked, a bad request line, too
+                        // many header bytes) itself, with an empty 400, 414 or 431,
+                        // before any dialect could know of it.
+                        Err(error) if error.is_parse() || error.is_parse_too_large() => {
+                            tracing::info!(%error, "request head rejected");
+                        }
+                        Err(error) => tracing::debug!(%error, "connection ended with an error"),
+                        Ok(()) => {}
                     }
                 }
                 reason = clock.expired() => tracing::debug!(%peer, reason, "connection closed"),
@@ -680,16 +720,26 @@ where
     F: Future<Output = Response>,
 {
     let (parts, body) = request.into_parts();
+    let started = std::time::Instant::now();
+    let method = parts.method.clone();
+    let route =
+        customer_wire::route_log::log_template(parts.uri.path(), parts.uri.query().unwrap_or(""));
+    let path = parts.uri.path().to_owned();
     let collected =
         tokio::time::timeout(limits.body_read_timeout, read_body(body, budget, held)).await;
     let body: Bytes = match collected {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(error)) => {
-            tracing::debug!(%error, "request body rejected");
-            let mut response = Response::new(Full::new(Bytes::from_static(
-                b"{\"code\":\"request_too_large\",\"message\":\"The request body is too large.\"}",
-            )));
-            *response.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+        Ok(Err(rejected)) => {
+            if let BodyRejected::Malformed(error) = &rejected {
+                tracing::debug!(%error, "request body framing broken");
+            }
+            // The rest of a body that was not read cannot be told from the next request.
+            let mut response = crate::routes::fault_before_handling(&parts.uri, &rejected.fault());
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+            log_request(&method, &route, &path, response.status(), started);
             return response;
         }
         Err(_) => {
@@ -697,11 +747,11 @@ where
             let fault = customer_wire::Fault::Malformed {
                 reason: "The request body did not arrive in time.".to_owned(),
             };
-            return server_answer(&fault, http::StatusCode::REQUEST_TIMEOUT);
+            let response = server_answer(&fault, http::StatusCode::REQUEST_TIMEOUT);
+            log_request(&method, &route, &path, response.status(), started);
+            return response;
         }
     };
-    let started = std::time::Instant::now();
-    let method = parts.method.clone();
     let request = Request {
         method: parts.method,
         uri: parts.uri,
@@ -710,8 +760,6 @@ where
         tls,
         peer: Some(peer),
     };
-    let route = customer_wire::route_log::log_template(request.uri.path(), request.query());
-    let path = request.uri.path().to_owned();
     let target = request.uri.clone();
     let response = match tokio::time::timeout(limits.request_timeout, handler(request)).await {
         Ok(response) => response,
@@ -720,11 +768,23 @@ where
             crate::routes::deadline_passed(&target)
         }
     };
-    let status = response.status().as_u16();
+    log_request(&method, &route, &path, response.status(), started);
+    response
+}
+
+/// The request log's line for one answered request: the route's template at `info`, the
+/// full path only at `debug` (paths may carry personal data).
+fn log_request(
+    method: &http::Method,
+    route: &str,
+    path: &str,
+    status: http::StatusCode,
+    started: std::time::Instant,
+) {
+    let status = status.as_u16();
     let micros = started.elapsed().as_micros() as u64;
     tracing::info!(%method, %route, status, micros, "request");
     tracing::debug!(%method, %path, status, "request path");
-    response
 }
 
 #[cfg(test)]

@@ -18,12 +18,15 @@
 //!   [`wc_legacy`] (`wc-api/v3`), [`edd`] (v1 and v2), [`easycart`] (v1).
 //! - [`catalogue`]: error and parameter tables, for documents generated from them.
 //! - [`import`]: clientele's canonical import format (JSON and NDJSON).
+//! - [`fuzz_targets`]: the properties every decoder keeps on any input, run by the
+//!   fuzzers and replayed by the tests.
 
 pub mod catalogue;
 pub mod dialect;
 pub mod easycart;
 pub mod edd;
 pub mod fault;
+pub mod fuzz_targets;
 pub mod import;
 pub mod php;
 pub mod reply;

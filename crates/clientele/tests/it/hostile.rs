@@ -447,3 +447,96 @@ fn the_request_log_names_routes_not_people() {
     assert!(!log.contains(&server.consumer_secret), "{log}");
     assert_eq!(server.stop_and_count(), DEMO_CUSTOMERS);
 }
+
+/// Whether an error body has a dialect's shape, for an answer with this status.
+type ErrorShape = fn(&serde_json::Value, u16) -> bool;
+
+/// A body over the limit (declared, or sent in chunks) gets a 413 and broken chunked
+/// framing a 400, each in the error shape of the dialect the path names, with its
+/// Content-Type and a request-log line; the connection is closed and nothing is written.
+/// Heads hyper cannot read (conflicting lengths) get its own empty 400 and a log line.
+#[test]
+fn oversized_and_broken_bodies_are_answered_in_each_dialects_shape() {
+    let server = Server::start(&[], None);
+    let limit = customer_http::server::MAX_BODY_BYTES;
+    // Each dialect's error body, by the fields its shape has.
+    let dialects: [(&str, ErrorShape); 5] = [
+        ("/wp-json/wc/v3/customers", |body, status| {
+            body["code"].is_string()
+                && body["message"].is_string()
+                && body["data"]["status"] == status
+        }),
+        ("/?rest_route=/wc/v2/customers", |body, status| {
+            body["code"].is_string()
+                && body["message"].is_string()
+                && body["data"]["status"] == status
+        }),
+        ("/wc-api/v3/customers", |body, _| {
+            body["errors"][0]["code"].is_string() && body["errors"][0]["message"].is_string()
+        }),
+        ("/edd-api/v2/customers/", |body, _| {
+            body["error"].is_string() && body.as_object().is_some_and(|o| o.len() == 1)
+        }),
+        ("/api/v1/customers", |body, _| {
+            body["message"].is_string() && body.get("code").is_none()
+        }),
+    ];
+    let head = |target: &str, framing: &str| {
+        format!(
+            "POST {target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+             {framing}\r\n\r\n"
+        )
+    };
+    for (target, shaped) in dialects {
+        let declared = head(target, &format!("Content-Length: {}", limit + 1));
+        let chunked = head(target, "Transfer-Encoding: chunked");
+        for (raw, status) in [
+            (declared.into_bytes(), 413),
+            (format!("{chunked}zz\r\n").into_bytes(), 400),
+        ] {
+            let answer = server.exchange(&raw);
+            let expected_line = if status == 413 {
+                "HTTP/1.1 413 Payload Too Large"
+            } else {
+                "HTTP/1.1 400 Bad Request"
+            };
+            assert_eq!(status_line(&answer), expected_line, "{target}: {answer}");
+            let lower = answer.to_ascii_lowercase();
+            assert!(lower.contains("content-type: application/json"), "{answer}");
+            assert!(lower.contains("connection: close"), "{answer}");
+            assert!(shaped(&body_of(&answer), status), "{target}: {answer}");
+        }
+        let log = server.log_text();
+        for status in [413, 400] {
+            assert!(
+                log.lines()
+                    .any(|line| line.contains(&format!("route={target} "))
+                        && line.contains(&format!("status={status}"))),
+                "no log line for {status} on {target}:\n{log}"
+            );
+        }
+    }
+    // A body sent in chunks is cut off as soon as it passes the limit.
+    let mut chunked = head("/wc-api/v3/customers", "Transfer-Encoding: chunked").into_bytes();
+    chunked.extend_from_slice(format!("{:x}\r\n", limit + 1).as_bytes());
+    chunked.resize(chunked.len() + limit + 1, b' ');
+    let answer = server.exchange(&chunked);
+    assert_eq!(
+        status_line(&answer),
+        "HTTP/1.1 413 Payload Too Large",
+        "{answer}"
+    );
+    assert!(
+        body_of(&answer)["errors"][0]["code"].is_string(),
+        "{answer}"
+    );
+    // Conflicting lengths never reach a dialect: hyper refuses the head itself.
+    let conflicting = server.exchange(
+        b"POST /wp-json/wc/v3/customers HTTP/1.1\r\nHost: localhost\r\n\
+          Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    );
+    assert_eq!(status_line(&conflicting), "HTTP/1.1 400 Bad Request");
+    assert_eq!(server.health().as_deref(), Some("HTTP/1.1 200 OK"));
+    assert!(server.log_text().contains("request head rejected"));
+    assert_eq!(server.stop_and_count(), DEMO_CUSTOMERS);
+}
