@@ -3,8 +3,11 @@
 //! - `ci`: everything CI checks, in order: formatting, lints, docs, tests (the tidy tests
 //!   of [`tidy`] among them), unreferenced snapshots, conformance.
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
+//! - `bench`: clientele against a bare hyper server answering the same bytes
+//!   (`cargo xtask bench --help`); never part of `ci`.
 //! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
 
+mod bench;
 mod conformance;
 mod r#gen;
 mod tidy;
@@ -17,12 +20,13 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let task = args.next();
     match task.as_deref() {
+        Some("bench") => bench::main(args),
         Some("ci") => ci(),
         Some("conformance") => conformance::main(args),
         Some("gen") => r#gen::run(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update] | gen"
+                "usage: cargo xtask bench [--quick] [--large] [--json FILE] | ci | conformance [--dialect SLUG] [--against URL] [--update] | gen"
             );
             ExitCode::from(2)
         }
