@@ -56,6 +56,10 @@ struct BenchArgs {
     /// Only paths whose name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Measure this clientele executable instead of building one (e.g. an earlier build,
+    /// to compare); `bare-baseline` is taken from the same folder.
+    #[arg(long)]
+    clientele: Option<PathBuf>,
     /// Write every measurement as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -96,7 +100,10 @@ struct Keys {
 fn run(args: &BenchArgs) -> Result<()> {
     let root = crate::conformance::workspace_root();
     let wrk = wrk::ensure_installed()?;
-    let binaries = build(&root)?;
+    let binaries = match &args.clientele {
+        Some(clientele) => prebuilt(clientele)?,
+        None => build(&root)?,
+    };
     let duration = args.duration.unwrap_or(if args.quick { 2 } else { 5 });
     let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 3 }).max(1);
     let connections = args
@@ -214,6 +221,22 @@ fn build(root: &Path) -> Result<Binaries> {
     })
 }
 
+/// Copies of a prebuilt `clientele` and the `bare-baseline` beside it.
+fn prebuilt(clientele: &Path) -> Result<Binaries> {
+    let folder = clientele.parent().context("the executable has no folder")?;
+    let dir = tempfile::Builder::new().prefix("bench-bin-").tempdir()?;
+    let copy = |from: &Path, name: &str| -> Result<PathBuf> {
+        let to = dir.path().join(name);
+        fs::copy(from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
+        Ok(to)
+    };
+    Ok(Binaries {
+        clientele: copy(clientele, "clientele")?,
+        bare: copy(&folder.join("bare-baseline"), "bare-baseline")?,
+        _dir: dir,
+    })
+}
+
 /// Creates one key of each kind in the database at `db` (creating it when missing).
 fn create_keys(clientele: &Path, db: &Path) -> Result<Keys> {
     let create = |kind: &str| -> Result<Value> {
@@ -286,7 +309,11 @@ fn small_paths(keys: &Keys) -> Vec<BenchPath> {
     });
     create.post = Some(r#"{"email":"bench-{n}@example.com","first_name":"Bench"}"#.into());
     vec![
-        path("wc/v3 GET one", "/wp-json/wc/v3/customers/2".into(), woo.clone()),
+        path(
+            "wc/v3 GET one",
+            "/wp-json/wc/v3/customers/2".into(),
+            woo.clone(),
+        ),
         path(
             "wc/v3 list 10",
             "/wp-json/wc/v3/customers?per_page=10".into(),
@@ -355,8 +382,7 @@ fn large_paths(keys: &Keys) -> Vec<BenchPath> {
         ),
         path(
             "1M easycart window",
-            "/api/v1/customers?currency=usd&created_from=2024-01-01&created_to=2024-12-31"
-                .into(),
+            "/api/v1/customers?currency=usd&created_from=2024-01-01&created_to=2024-12-31".into(),
             bearer,
         ),
     ]
@@ -378,8 +404,8 @@ impl Drop for Running {
 impl Running {
     /// Resident memory of the server process, KiB (Linux; 0 elsewhere).
     fn rss_kib(&self) -> u64 {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
+        let status =
+            fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         status
             .lines()
             .find_map(|line| line.strip_prefix("VmRSS:"))
@@ -425,7 +451,12 @@ fn start_clientele(clientele: &Path, db: &Path, demo: bool, log: &Path) -> Resul
     let log = fs::File::create(log)?;
     let mut command = Command::new(clientele);
     command
-        .args(["serve", "--trust-proxy", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--trust-proxy",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .arg("--db")
         .arg(db)
         .env("RUST_LOG", "warn")
@@ -636,7 +667,13 @@ fn machine() -> String {
     let mem_gib = meminfo
         .lines()
         .find_map(|line| line.strip_prefix("MemTotal:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map_or(0, |kib| kib / 1024 / 1024);
     format!("{model}, {cores} cores, {mem_gib} GiB")
 }

@@ -157,7 +157,12 @@ mod tests {
 
     #[test]
     fn the_table_has_one_line_per_row() {
-        let row = Row::median("demo", "GET one", 4, vec![(at(2048.0, 4.0), at(8192.0, 1.0))]);
+        let row = Row::median(
+            "demo",
+            "GET one",
+            4,
+            vec![(at(2048.0, 4.0), at(8192.0, 1.0))],
+        );
         let table = table(&[row]);
         assert_eq!(
             table.lines().nth(2).unwrap(),

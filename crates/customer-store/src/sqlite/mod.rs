@@ -584,6 +584,10 @@ impl CustomerStore for SqliteStore {
         self.write(move |conn| api_keys::touch(conn, id, at)).await
     }
 
+    async fn api_key_generation(&self) -> StoreResult<u64> {
+        self.read(api_keys::generation).await
+    }
+
     async fn remember_nonce(
         &self,
         key_id: i64,
