@@ -151,6 +151,9 @@ impl Inner {
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Idle connections kept: as many as may run at once (more would never be taken
+    /// again). Computed once: `available_parallelism` reads cgroup files on every call.
+    keep_idle: usize,
 }
 
 impl Readers {
@@ -171,8 +174,7 @@ impl Readers {
 
     fn put_back(&self, conn: Connection) {
         let mut idle = lock(&self.idle);
-        // As many as may run at once: more would never be taken again.
-        if idle.len() < default_max_readers() {
+        if idle.len() < self.keep_idle {
             idle.push(conn);
         }
     }
@@ -277,6 +279,7 @@ impl SqliteStore {
                 Some(Readers {
                     path,
                     idle: Mutex::new(Vec::new()),
+                    keep_idle: default_max_readers(),
                 }),
             )),
         })
