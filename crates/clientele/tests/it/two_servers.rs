@@ -1,8 +1,9 @@
 //! Two `clientele serve` processes on one PostgreSQL database, as behind a load
 //! balancer: a write through one is read through the other at once, a key revoked on the
 //! command line is refused by both within a second, an OAuth nonce used on one is a
-//! replay on the other, concurrent creates of one address through both leave one customer, concurrent writes
-//! to one customer never answer 5xx, and connections the database closed are replaced.
+//! replay on the other, concurrent creates of one address through both leave one
+//! customer, concurrent writes to one customer never answer 5xx, and connections the
+//! database closed are replaced.
 //! Then one server on a database that stops and starts again: 503 while it is down,
 //! within seconds, and 200 again once it is back, with no restart of the server.
 
