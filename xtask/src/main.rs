@@ -5,8 +5,11 @@
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
 //! - `fuzz`: builds the fuzz targets of `fuzz/` and runs each for a while (`cargo xtask
 //!   fuzz --help`).
+//! - `bench`: clientele against a bare hyper server answering the same bytes
+//!   (`cargo xtask bench --help`); never part of `ci`.
 //! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
 
+mod bench;
 mod conformance;
 mod fuzz;
 mod r#gen;
@@ -20,13 +23,14 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let task = args.next();
     match task.as_deref() {
+        Some("bench") => bench::main(args),
         Some("ci") => ci(),
         Some("conformance") => conformance::main(args),
         Some("fuzz") => fuzz::main(args),
         Some("gen") => r#gen::run(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] | fuzz [--seconds N] [--target T] | gen"
+                "usage: cargo xtask bench [--quick] [--large] [--json FILE] | ci | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] | fuzz [--seconds N] [--target T] | gen"
             );
             ExitCode::from(2)
         }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod dialects;
 pub mod fault;
 pub mod import;
+pub mod key_cache;
 pub mod keys;
 pub mod request;
 pub mod routes;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use customer_store::CustomerStore;
 
 pub use config::SiteConfig;
+pub use key_cache::KeyCache;
 pub use request::{Request, Response};
 pub use routes::handle;
 pub use server::{ServerLimits, serve, serve_with, tls_config_from_pem};
@@ -34,11 +36,14 @@ pub struct AppState {
     pub store: Arc<dyn CustomerStore>,
     /// Site URL, time zone, currency and operator switches.
     pub site: SiteConfig,
+    /// The store's API keys in memory, and their uses waiting to be written.
+    pub keys: Arc<KeyCache>,
 }
 
 impl AppState {
     /// State over `store` with `site` settings.
     pub fn new(store: Arc<dyn CustomerStore>, site: SiteConfig) -> Self {
-        Self { store, site }
+        let keys = Arc::new(KeyCache::new(Arc::clone(&store)));
+        Self { store, site, keys }
     }
 }

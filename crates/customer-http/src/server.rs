@@ -257,7 +257,7 @@ const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(10), Duratio
 const WARN_EVERY: Duration = Duration::from_secs(1);
 
 /// Serves `state` on `listener` until `shutdown` resolves, then waits for open
-/// connections to finish their requests.
+/// connections to finish their requests and writes the key uses still in memory.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
@@ -265,11 +265,15 @@ pub async fn serve(
     limits: ServerLimits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let keys = Arc::clone(&state.keys);
     let handler = move |request: Request| {
         let state = Arc::clone(&state);
         async move { crate::handle(&state, request).await }
     };
-    serve_with(listener, handler, tls, limits, shutdown).await
+    let served = serve_with(listener, handler, tls, limits, shutdown).await;
+    // The key uses of the last requests are still only in memory.
+    keys.flush_uses().await;
+    served
 }
 
 /// A warning that may repeat many times a second: logged at most once per

@@ -45,7 +45,8 @@ pub async fn authenticate_at(
 }
 
 /// The key's scope checked against the method (after overrides), then the key's last
-/// access recorded (as WooCommerce does on every request a key is allowed to make).
+/// access recorded (as WooCommerce does on every request a key is allowed to make; in
+/// memory, written in the background: see [`crate::key_cache`]).
 /// Anonymous callers pass: the handlers' permission checks answer them.
 pub async fn authorize(
     state: &AppState,
@@ -57,10 +58,7 @@ pub async fn authorize(
         return Ok(());
     };
     auth::check_scope(scope(key.permissions), method, flavor)?;
-    if let Err(error) = state.store.touch_api_key(key.id, Timestamp::now()).await {
-        // A missed last-access stamp must not fail the request.
-        tracing::warn!(%error, key_id = key.id, "could not record API key access");
-    }
+    state.keys.record_use(key.id, Timestamp::now());
     Ok(())
 }
 
@@ -197,8 +195,8 @@ async fn find_key(state: &AppState, consumer_key: &[u8]) -> Result<Option<ApiKey
         return Ok(None);
     };
     state
-        .store
-        .find_api_key(
+        .keys
+        .find(
             KeyKind::WooCommerce,
             &keys::woocommerce_lookup(consumer_key),
         )

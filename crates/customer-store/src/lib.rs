@@ -242,8 +242,13 @@ pub trait CustomerStore: Send + Sync + 'static {
     async fn find_api_key(&self, kind: KeyKind, lookup: &str) -> StoreResult<Option<ApiKey>>;
     /// Revokes a key by id; it no longer authenticates.
     async fn revoke_api_key(&self, id: i64) -> StoreResult<ApiKey>;
-    /// Records that a key was used now.
+    /// Records that a key was used at `at` (servers batch these: the last use per key,
+    /// written in the background).
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()>;
+    /// A number that changes whenever a key is created, changed or revoked, by this or
+    /// any other process using the same database, and not when a key is used. Servers
+    /// that keep keys in memory read it (cheaply, often) to know when to reload them.
+    async fn api_key_generation(&self) -> StoreResult<u64>;
     /// Remembers an OAuth nonce of a key. Returns `false` when the same key already used
     /// it with the same timestamp (a replay). Nonces older than `forget_before` may be
     /// dropped.

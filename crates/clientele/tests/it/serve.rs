@@ -245,3 +245,80 @@ fn deeply_nested_bracket_parameters_do_not_take_the_server_down() {
     });
     assert_eq!(count, 200, "the demo store's customers, nothing more");
 }
+
+/// Runs `clientele keys ARGS` on `db` (another process than the server) and returns its
+/// JSON output.
+fn keys_cli(db: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_clientele"))
+        .arg("keys")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The server keeps keys in memory; keys created and revoked by `clientele keys` in
+/// another process while it runs take effect at once (created) and within a second
+/// (revoked).
+#[cfg(unix)]
+#[test]
+fn keys_changed_by_another_process_take_effect_while_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+    let first = keys_cli(&db, &["create", "--kind", "bearer"]);
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_clientele"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--db")
+            .arg(&db)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while health(port).is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "no answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = |token: &serde_json::Value| {
+        let header = format!(
+            "Authorization: Bearer {}\r\n",
+            token["token"].as_str().unwrap()
+        );
+        get(port, "/api/v1/customers?currency=usd", &header)
+    };
+    assert!(status(&first).contains(" 200 "), "{}", status(&first));
+
+    let second = keys_cli(&db, &["create", "--kind", "bearer"]);
+    assert!(status(&second).contains(" 200 "), "a new key works at once");
+
+    let listed = keys_cli(&db, &["list"]);
+    let first_id = listed[0]["id"].as_i64().unwrap().to_string();
+    keys_cli(&db, &["revoke", &first_id]);
+    let revoked = Instant::now();
+    loop {
+        if status(&first).contains(" 401 ") {
+            break;
+        }
+        assert!(
+            revoked.elapsed() < Duration::from_secs(1),
+            "a revoked key still works after a second"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        status(&second).contains(" 200 "),
+        "the other key still works"
+    );
+}

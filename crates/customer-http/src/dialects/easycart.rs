@@ -44,8 +44,8 @@ async fn answer(state: &AppState, incoming: &Incoming<'_>) -> Result<Reply, ApiE
 async fn authenticate(state: &AppState, incoming: &Incoming<'_>) -> Result<(), ApiError> {
     let token = decode::bearer_token(&incoming.headers)?;
     match state
-        .store
-        .find_api_key(KeyKind::Bearer, &bearer_lookup(token))
+        .keys
+        .find(KeyKind::Bearer, &bearer_lookup(token))
         .await
         .faulted()?
     {

@@ -36,13 +36,8 @@ pub(crate) async fn handle(state: &AppState, incoming: &Incoming<'_>) -> Reply {
         Err(Refused::Fault(fault)) => return encode::fault_reply(&fault, request.format),
     };
     let now = jiff::Timestamp::now();
-    // Recording the key's use is a write; the read does not wait for it.
-    let store = state.store.clone();
-    tokio::spawn(async move {
-        if let Err(error) = store.touch_api_key(key.id, now).await {
-            tracing::warn!(%error, "could not record the EDD key's last access");
-        }
-    });
+    // Recording the key's use is a write; it is batched in the background.
+    state.keys.record_use(key.id, now);
     let customers = match request.customers(&now.to_zoned(state.site.timezone.clone())) {
         Ok(customers) => customers,
         Err(error) => return encode::refusal(&error, request.format),
@@ -79,8 +74,8 @@ async fn authenticate(state: &AppState, request: &EddRequest) -> Result<ApiKey, 
         .credentials()
         .ok_or(Refused::Edd(EddError::MissingCredentials))?;
     let found = state
-        .store
-        .find_api_key(KeyKind::Edd, key)
+        .keys
+        .find(KeyKind::Edd, key)
         .await
         .faulted()
         .map_err(Refused::Fault)?;

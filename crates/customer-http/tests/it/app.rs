@@ -370,6 +370,10 @@ impl CustomerStore for Counting {
         self.count("touch_api_key");
         self.inner.touch_api_key(id, at).await
     }
+    async fn api_key_generation(&self) -> StoreResult<u64> {
+        self.count("api_key_generation");
+        self.inner.api_key_generation().await
+    }
     async fn remember_nonce(
         &self,
         key_id: i64,

@@ -92,6 +92,8 @@ async fn revoked_tokens_stop_working() {
     assert_eq!(world.get(path).await.status, 200);
     let key = world.store.api_keys().await.unwrap().remove(0);
     world.store.revoke_api_key(key.id).await.unwrap();
+    // Keys are cached: a revocation is seen once the cache checks the store again.
+    tokio::time::sleep(customer_http::key_cache::RECHECK_AFTER).await;
     assert_eq!(world.get(path).await.status, 401);
 }
 

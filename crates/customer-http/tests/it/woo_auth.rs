@@ -619,6 +619,7 @@ async fn authorize_records_access_only_when_the_scope_allows() {
             .await
             .is_err()
     );
+    f.state.keys.flush_uses().await;
     assert_eq!(last_access().await, None);
     assert!(
         authorize(&f.state, &WooCaller::Anonymous, "POST", Flavor::Rest)
@@ -630,6 +631,8 @@ async fn authorize_records_access_only_when_the_scope_allows() {
             .await
             .is_ok()
     );
+    // Uses are written in the background; a flush writes them at once.
+    f.state.keys.flush_uses().await;
     assert!(last_access().await.is_some());
 }
 

@@ -75,6 +75,28 @@ pub async fn keys_are_stored_found_and_revoked(store: Store) {
     ));
 }
 
+/// Creating and revoking keys moves the key generation; using a key does not.
+pub async fn key_changes_move_the_generation(store: Store) {
+    let initial = store.api_key_generation().await.unwrap();
+    assert_eq!(store.api_key_generation().await.unwrap(), initial);
+    let key = store
+        .create_api_key(new_key(KeyKind::Bearer, "generation"))
+        .await
+        .unwrap();
+    let created = store.api_key_generation().await.unwrap();
+    assert_ne!(created, initial, "a created key");
+    store.touch_api_key(key.id, at(1, 0)).await.unwrap();
+    assert_eq!(
+        store.api_key_generation().await.unwrap(),
+        created,
+        "a used key"
+    );
+    store.revoke_api_key(key.id).await.unwrap();
+    let revoked = store.api_key_generation().await.unwrap();
+    assert_ne!(revoked, created, "a revoked key");
+    assert_ne!(revoked, initial);
+}
+
 /// A nonce is accepted once per key while remembered; old nonces are forgotten.
 pub async fn nonces_detect_replays(store: Store) {
     assert!(store.remember_nonce(1, "abc", 1000, 0).await.unwrap());

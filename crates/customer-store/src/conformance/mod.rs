@@ -76,6 +76,7 @@ macro_rules! store_conformance_tests {
             import_writes_a_batch,
             import_is_atomic,
             keys_are_stored_found_and_revoked,
+            key_changes_move_the_generation,
             nonces_detect_replays,
             concurrent_creates_with_one_email_have_one_winner,
             writes_over_the_limits_are_refused,

@@ -98,6 +98,15 @@ pub(crate) async fn revoke(tx: &Tx<'_>, id: i64) -> StoreResult<ApiKey> {
     Ok(key)
 }
 
+/// The key generation: changes with every key created, changed or revoked.
+pub(crate) async fn generation(tx: &Tx<'_>) -> StoreResult<u64> {
+    let row = query_opt(tx, "SELECT generation FROM api_key_generation", &[])
+        .await?
+        .ok_or_else(|| backend("the key generation row is missing"))?;
+    let generation: i64 = row.get(0);
+    u64::try_from(generation).map_err(|_| backend(format!("key generation {generation}")))
+}
+
 /// Records a use of key `id`. Every request of a key records one, through every server:
 /// a use that finds the key's row being stamped by another request skips it rather than
 /// queue behind it (that request stamps about the same instant), the stamp never moves

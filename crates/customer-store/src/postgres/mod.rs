@@ -676,6 +676,10 @@ impl CustomerStore for PostgresStore {
             .await
     }
 
+    async fn api_key_generation(&self) -> StoreResult<u64> {
+        self.read(|tx| Box::pin(api_keys::generation(tx))).await
+    }
+
     async fn remember_nonce(
         &self,
         key_id: i64,

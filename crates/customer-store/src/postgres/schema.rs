@@ -22,7 +22,8 @@ use crate::StoreResult;
 const MIGRATION_LOCK: i64 = 0x636c_6965_6e74; // "client"
 
 /// Every migration, in order. Never edit one that has shipped: append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE FUNCTION clientele_fold(text) RETURNS text
@@ -307,7 +308,25 @@ BEGIN
 END $$;
 CREATE TRIGGER buyers_counted_on_delete AFTER DELETE ON customer_currency
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION buyers_deleted();
-"#];
+"#,
+    // Servers keep the live keys in memory; this counter tells them, with one cheap read,
+    // that a key was created, changed or revoked by any server. A key's use
+    // (`last_access`) leaves it alone.
+    r#"
+CREATE TABLE api_key_generation (generation BIGINT NOT NULL);
+INSERT INTO api_key_generation (generation) VALUES (0);
+CREATE FUNCTION api_key_generation_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE api_key_generation SET generation = generation + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER api_key_generation_on_insert_or_delete AFTER INSERT OR DELETE ON api_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION api_key_generation_bump();
+CREATE TRIGGER api_key_generation_on_update
+    AFTER UPDATE OF kind, description, permissions, lookup, secret, truncated, revoked_at
+    ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION api_key_generation_bump();
+"#,
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -90,6 +90,14 @@ pub(crate) fn revoke(conn: &Connection, id: i64) -> StoreResult<ApiKey> {
     Ok(key)
 }
 
+/// The key generation: changes with every key created, changed or revoked.
+pub(crate) fn generation(conn: &Connection) -> StoreResult<u64> {
+    let generation: i64 = conn
+        .prepare_cached("SELECT generation FROM api_key_generation")?
+        .query_row([], |row| row.get(0))?;
+    u64::try_from(generation).map_err(|_| backend(format!("key generation {generation}")))
+}
+
 /// Records a use of key `id`.
 pub(crate) fn touch(conn: &Connection, id: i64, at: Timestamp) -> StoreResult<()> {
     let changed = conn

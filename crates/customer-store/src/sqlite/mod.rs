@@ -152,6 +152,9 @@ impl Inner {
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Idle connections kept: as many as may run at once (more would never be taken
+    /// again). Computed once: `available_parallelism` reads cgroup files on every call.
+    keep_idle: usize,
 }
 
 impl Readers {
@@ -172,8 +175,7 @@ impl Readers {
 
     fn put_back(&self, conn: Connection) {
         let mut idle = lock(&self.idle);
-        // As many as may run at once: more would never be taken again.
-        if idle.len() < default_max_readers() {
+        if idle.len() < self.keep_idle {
             idle.push(conn);
         }
     }
@@ -230,6 +232,7 @@ impl SqliteStore {
                 Some(Readers {
                     path,
                     idle: Mutex::new(Vec::new()),
+                    keep_idle: default_max_readers(),
                 }),
             )),
         })
@@ -535,6 +538,10 @@ impl CustomerStore for SqliteStore {
 
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()> {
         self.write(move |conn| api_keys::touch(conn, id, at)).await
+    }
+
+    async fn api_key_generation(&self) -> StoreResult<u64> {
+        self.read(api_keys::generation).await
     }
 
     async fn remember_nonce(

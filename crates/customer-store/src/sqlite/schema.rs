@@ -289,6 +289,24 @@ DROP INDEX customer_currency_last_order;
 CREATE INDEX customer_currency_last_order
     ON customer_currency(currency, last_order_at, customer_id, first_order_at);
 "#,
+    // Servers keep the live keys in memory; this counter tells them, with one cheap read,
+    // that a key was created, changed or revoked, by any process sharing the database.
+    // Recording a key's use (`last_access`) leaves it alone.
+    r#"
+CREATE TABLE api_key_generation (generation INTEGER NOT NULL);
+INSERT INTO api_key_generation (generation) VALUES (0);
+CREATE TRIGGER api_key_generation_insert AFTER INSERT ON api_keys BEGIN
+    UPDATE api_key_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER api_key_generation_delete AFTER DELETE ON api_keys BEGIN
+    UPDATE api_key_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER api_key_generation_update
+AFTER UPDATE OF kind, description, permissions, lookup, secret, truncated, revoked_at
+ON api_keys BEGIN
+    UPDATE api_key_generation SET generation = generation + 1;
+END;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,147 @@
+//! The live API keys, kept in memory, and their last uses, written in the background.
+//!
+//! Authenticating a request is then a hash lookup instead of a database read, and
+//! recording that a key was used (WooCommerce and EDD stamp every authorized request) is
+//! a map insert instead of a write that every reader would queue behind.
+//!
+//! - Keys can be created and revoked by another process (`clientele keys`) while the
+//!   server runs. The store's key generation ([`CustomerStore::api_key_generation`])
+//!   changes with every such change; it is read at most every [`RECHECK_AFTER`], and the
+//!   keys are reloaded when it moved. A revoked key thus stops working within that time;
+//!   an unknown key always checks the generation, so a new key works at once.
+//! - The last use of each key is kept in a map and written every [`FLUSH_EVERY`] by a
+//!   task that runs while there is something to write, and once more when the server
+//!   stops ([`KeyCache::flush_uses`]). A use is a last-access stamp for display, so
+//!   losing the last second of them to a killed process is harmless.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use customer_model::Timestamp;
+use customer_store::{ApiKey, CustomerStore, KeyKind, StoreResult};
+
+/// How long the keys in memory are trusted before the key generation is read again.
+pub const RECHECK_AFTER: Duration = Duration::from_millis(250);
+/// How often recorded key uses are written to the store.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(500);
+
+/// The live keys at one key generation, by kind and lookup value.
+struct Snapshot {
+    generation: u64,
+    keys: HashMap<KeyKind, HashMap<String, ApiKey>>,
+}
+
+/// The keys of a store, cached, and the uses waiting to be written.
+pub struct KeyCache {
+    store: Arc<dyn CustomerStore>,
+    /// The keys and when their generation was last confirmed.
+    snapshot: Mutex<Option<(Arc<Snapshot>, Instant)>>,
+    /// The last use of each key since the last flush.
+    uses: Mutex<HashMap<i64, Timestamp>>,
+    /// Whether a task is writing the uses.
+    flushing: AtomicBool,
+}
+
+/// Locks `mutex`; the data behind these locks stays consistent across a panic.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl KeyCache {
+    /// A cache over `store`; nothing is loaded until the first lookup.
+    pub fn new(store: Arc<dyn CustomerStore>) -> Self {
+        Self {
+            store,
+            snapshot: Mutex::new(None),
+            uses: Mutex::new(HashMap::new()),
+            flushing: AtomicBool::new(false),
+        }
+    }
+
+    /// The live key of `kind` whose lookup value is `lookup`, as
+    /// [`CustomerStore::find_api_key`] answers it (up to [`RECHECK_AFTER`] late).
+    ///
+    /// A lookup that finds nothing checks the store's key generation first, so that a key
+    /// created a moment ago works at once (unknown keys cost the one read they always
+    /// cost); only a revocation may take up to [`RECHECK_AFTER`] to be seen.
+    pub async fn find(&self, kind: KeyKind, lookup: &str) -> StoreResult<Option<ApiKey>> {
+        let find_in = |snapshot: &Snapshot| {
+            snapshot
+                .keys
+                .get(&kind)
+                .and_then(|keys| keys.get(lookup))
+                .cloned()
+        };
+        let snapshot = self.current(RECHECK_AFTER).await?;
+        match find_in(&snapshot) {
+            Some(key) => Ok(Some(key)),
+            None => Ok(find_in(&*self.current(Duration::ZERO).await?)),
+        }
+    }
+
+    /// The snapshot, confirmed or reloaded when it is older than `trusted_for`.
+    async fn current(&self, trusted_for: Duration) -> StoreResult<Arc<Snapshot>> {
+        let known = lock(&self.snapshot).clone();
+        if let Some((snapshot, confirmed)) = &known
+            && confirmed.elapsed() < trusted_for
+        {
+            return Ok(Arc::clone(snapshot));
+        }
+        let checked = Instant::now();
+        let generation = self.store.api_key_generation().await?;
+        let snapshot = match known {
+            Some((snapshot, _)) if snapshot.generation == generation => snapshot,
+            _ => {
+                // A change between reading the generation and the keys leaves newer keys
+                // under an older generation: the next check reloads them once more.
+                let mut keys: HashMap<KeyKind, HashMap<String, ApiKey>> = HashMap::new();
+                for key in self.store.api_keys().await? {
+                    keys.entry(key.kind)
+                        .or_default()
+                        .insert(key.lookup.clone(), key);
+                }
+                Arc::new(Snapshot { generation, keys })
+            }
+        };
+        *lock(&self.snapshot) = Some((Arc::clone(&snapshot), checked));
+        Ok(snapshot)
+    }
+
+    /// Records that key `id` was used at `at`; written within [`FLUSH_EVERY`].
+    pub fn record_use(self: &Arc<Self>, id: i64, at: Timestamp) {
+        lock(&self.uses).insert(id, at);
+        if !self.flushing.swap(true, Ordering::AcqRel) {
+            let cache = Arc::clone(self);
+            tokio::spawn(async move { cache.flush_while_busy().await });
+        }
+    }
+
+    /// Writes the recorded uses every [`FLUSH_EVERY`] until there are none left.
+    async fn flush_while_busy(&self) {
+        loop {
+            tokio::time::sleep(FLUSH_EVERY).await;
+            self.flush_uses().await;
+            self.flushing.store(false, Ordering::Release);
+            // A use recorded after the flush but before the flag went down started no
+            // task of its own: take it over.
+            if lock(&self.uses).is_empty() || self.flushing.swap(true, Ordering::AcqRel) {
+                return;
+            }
+        }
+    }
+
+    /// Writes every recorded use now (also called when the server stops).
+    pub async fn flush_uses(&self) {
+        let uses = std::mem::take(&mut *lock(&self.uses));
+        for (id, at) in uses {
+            if let Err(error) = self.store.touch_api_key(id, at).await {
+                // A missed last-access stamp must not fail anything else.
+                tracing::warn!(%error, key_id = id, "could not record API key access");
+            }
+        }
+    }
+}
