@@ -56,6 +56,12 @@ pub enum ParamKind {
     Email,
     /// A date and time (ISO 8601 unless the parameter's description says otherwise).
     DateTime,
+    /// A calendar date (`YYYY-MM-DD`).
+    Date,
+    /// A UUID.
+    Uuid,
+    /// Text matching a regular expression (ECMA 262, as JSON Schema reads it).
+    Pattern(&'static str),
 }
 
 /// One request parameter a dialect reads.
@@ -67,6 +73,8 @@ pub struct Parameter {
     pub kind: ParamKind,
     /// The value when absent, as the original documents it.
     pub default: Option<&'static str>,
+    /// Whether the request fails without it.
+    pub required: bool,
     /// What it does, in a sentence.
     pub description: &'static str,
 }

@@ -19,6 +19,7 @@
 //! - [`import`]: clientele's canonical import format (JSON and NDJSON).
 
 pub mod catalogue;
+pub mod contract;
 pub mod dialect;
 pub mod easycart;
 pub mod edd;
