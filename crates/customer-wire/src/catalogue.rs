@@ -56,8 +56,11 @@ pub enum ParamKind {
     Email,
     /// A date and time (ISO 8601 unless the parameter's description says otherwise).
     DateTime,
-    /// A calendar date (`YYYY-MM-DD`).
-    Date,
+    /// A calendar date (`YYYY-MM-DD`), with a pattern it must also match (the years
+    /// accepted) where the dialect has one.
+    Date(Option<&'static str>),
+    /// A lowercase ISO 4217 currency code.
+    Currency,
     /// A UUID.
     Uuid,
     /// Text matching a regular expression (ECMA 262, as JSON Schema reads it).

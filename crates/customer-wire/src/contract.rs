@@ -26,8 +26,9 @@ pub struct Api {
     pub docs_page: String,
     /// The security schemes, by name.
     pub security_schemes: Vec<(&'static str, Value)>,
-    /// The schemes any one of which an operation accepts (an empty list: anonymous).
-    pub security: Vec<&'static str>,
+    /// The ways an operation accepts credentials: any one entry, each entry naming the
+    /// schemes that go together.
+    pub security: Vec<Vec<&'static str>>,
     /// Reusable schemas (`components.schemas`), by name.
     pub schemas: Vec<(&'static str, Value)>,
     /// Reusable response headers (`components.headers`), by name.
@@ -160,7 +161,20 @@ pub fn param_schema(kind: &ParamKind) -> Value {
         ParamKind::IdList => json!({"type": "array", "items": {"type": "integer"}}),
         ParamKind::Email => json!({"type": "string", "format": "email"}),
         ParamKind::DateTime => json!({"type": "string", "format": "date-time"}),
-        ParamKind::Date => json!({"type": "string", "format": "date"}),
+        ParamKind::Date(pattern) => {
+            let mut schema = json!({"type": "string", "format": "date"});
+            if let Some(pattern) = pattern {
+                schema["pattern"] = json!(pattern);
+            }
+            schema
+        }
+        ParamKind::Currency => {
+            let codes: Vec<String> = customer_model::Currency::all()
+                .into_iter()
+                .map(customer_model::Currency::lower_code)
+                .collect();
+            json!({"type": "string", "enum": codes})
+        }
         ParamKind::Uuid => json!({"type": "string", "format": "uuid"}),
         ParamKind::Pattern(pattern) => json!({"type": "string", "pattern": pattern}),
     }
@@ -193,6 +207,41 @@ pub fn with_status(catalogue: &[CatalogueEntry], status: u16) -> Vec<CatalogueEn
         .copied()
         .collect()
 }
+
+/// One error response per status, each described with its part of `catalogue`, with
+/// the body schema `schema` (a name in `components.schemas`) and the `headers` that may
+/// come with it (`Retry-After` is added to 503s).
+pub fn error_responses(
+    catalogue: &[CatalogueEntry],
+    statuses: &[u16],
+    schema: &str,
+    headers: &[&'static str],
+) -> Vec<ResponseDoc> {
+    statuses
+        .iter()
+        .map(|status| {
+            let entries = with_status(catalogue, *status);
+            let description = if entries.is_empty() {
+                "An error.".to_owned()
+            } else {
+                format!("An error; among them:\n\n{}", catalogue_table(&entries))
+            };
+            let mut response =
+                ResponseDoc::json(*status, description, schema_ref(schema)).with_headers(headers);
+            if *status == 503 {
+                response = response.with_headers(&["Retry-After"]);
+            }
+            response
+        })
+        .collect()
+}
+
+/// The `Retry-After` header of 503 answers.
+pub const RETRY_AFTER: HeaderDoc = HeaderDoc {
+    name: "Retry-After",
+    description: "Seconds to wait before trying again.",
+    integer: true,
+};
 
 impl Api {
     /// The OpenAPI 3.1 document.
@@ -304,7 +353,13 @@ impl Api {
         let security: Vec<Value> = if operation.secured {
             self.security
                 .iter()
-                .map(|name| json!({ *name: [] }))
+                .map(|names| {
+                    let together: Map<String, Value> = names
+                        .iter()
+                        .map(|name| ((*name).to_owned(), json!([])))
+                        .collect();
+                    Value::Object(together)
+                })
                 .collect()
         } else {
             vec![json!({})]
@@ -399,7 +454,7 @@ mod tests {
             description: String::new(),
             docs_page: "docs/x.md".into(),
             security_schemes: vec![("basic", json!({"type": "http", "scheme": "basic"}))],
-            security: vec!["basic"],
+            security: vec![vec!["basic"]],
             schemas: vec![("Thing", json!({"type": "object"}))],
             headers: vec![HeaderDoc {
                 name: "X-Total",

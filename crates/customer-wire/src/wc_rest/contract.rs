@@ -15,8 +15,8 @@ use super::encode::CUSTOMER_FIELDS;
 use super::errors::{AUTHENTICATION, CATALOGUE};
 use crate::catalogue::{CatalogueEntry, ParamKind, Parameter};
 use crate::contract::{
-    Api, HeaderDoc, Operation, PathParam, ResponseDoc, Route, catalogue_table, default_value,
-    param_schema, schema_ref, with_status,
+    Api, HeaderDoc, Operation, PathParam, RETRY_AFTER, ResponseDoc, Route, default_value,
+    error_responses, param_schema, schema_ref,
 };
 
 /// What a WordPress endpoint does (one handler of a route).
@@ -733,7 +733,7 @@ fn headers() -> Vec<HeaderDoc> {
         text("Vary", "`Origin`."),
         text("Expires", "A date in the past, for authenticated callers."),
         text("Cache-Control", "No caching, for authenticated callers."),
-        text("Retry-After", "Seconds to wait before trying again."),
+        RETRY_AFTER,
     ]
 }
 
@@ -741,23 +741,7 @@ fn headers() -> Vec<HeaderDoc> {
 fn errors(statuses: &[u16]) -> Vec<ResponseDoc> {
     let mut catalogue: Vec<CatalogueEntry> = CATALOGUE.to_vec();
     catalogue.push(AUTHENTICATION);
-    statuses
-        .iter()
-        .map(|status| {
-            let entries = with_status(&catalogue, *status);
-            let description = if entries.is_empty() {
-                "An error.".to_owned()
-            } else {
-                format!("An error; among them:\n\n{}", catalogue_table(&entries))
-            };
-            let mut response = ResponseDoc::json(*status, description, schema_ref("Error"))
-                .with_headers(&WP_HEADERS);
-            if *status == 503 {
-                response = response.with_headers(&["Retry-After"]);
-            }
-            response
-        })
-        .collect()
+    error_responses(&catalogue, statuses, "Error", &WP_HEADERS)
 }
 
 fn ok(status: u16, description: &str, schema: Value) -> ResponseDoc {
@@ -1025,7 +1009,11 @@ pub fn api(version: Version) -> Api {
                 json!({"type": "apiKey", "in": "query", "name": "oauth_signature", "description": "OAuth 1.0a one-legged: `oauth_consumer_key`, `oauth_timestamp`, `oauth_nonce`, `oauth_signature_method` (`HMAC-SHA1` or `HMAC-SHA256`) and `oauth_signature` in the query string, signed with `consumer_secret&` over the site URL of the request (plain http)."}),
             ),
         ],
-        security: vec!["basic", "consumerKey", "oauth1"],
+        security: vec![
+            vec!["basic"],
+            vec!["consumerKey", "consumerSecret"],
+            vec!["oauth1"],
+        ],
         schemas: vec![
             ("Customer", customer_schema(version)),
             ("Download", download_schema()),
