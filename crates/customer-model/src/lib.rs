@@ -10,6 +10,7 @@
 //! - [`username`]: account names, valid by WordPress's strict `sanitize_user` rule.
 //! - [`customer`]: customers, accounts, addresses, meta data; create and patch inputs.
 //! - [`ledger`]: products, orders, refunds, subscriptions and download grants.
+//! - [`limits`]: the largest values a customer may hold, checked on every write.
 //! - [`stats`]: per-customer, per-currency aggregates kept by the store.
 //! - [`query`]: the customer list query (filters, sort, paging) as plain types.
 //! - [`validate`]: field errors, collected rather than stopping at the first.
@@ -17,6 +18,7 @@
 pub mod customer;
 pub mod email;
 pub mod ledger;
+pub mod limits;
 pub mod money;
 pub mod query;
 pub mod stats;
