@@ -142,6 +142,31 @@ pub fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
+/// The most characters the model keeps in a customer field a body may set, named as
+/// the model names it (`email`, `first_name`, `meta_key`; an address field by its own
+/// name under `address.`), from [`customer_model::limits`].
+pub fn max_chars(field: &str) -> Option<usize> {
+    use customer_model::limits;
+    Some(match field {
+        "email" | "address.email" => limits::EMAIL_CHARS,
+        "username" => limits::USERNAME_CHARS,
+        "first_name" | "last_name" => limits::NAME_CHARS,
+        "display_name" => limits::DISPLAY_NAME_CHARS,
+        "avatar_url" => limits::AVATAR_URL_CHARS,
+        "meta_key" => limits::META_KEY_CHARS,
+        _ if field.starts_with("address.") => limits::ADDRESS_FIELD_CHARS,
+        _ => return None,
+    })
+}
+
+/// `schema` with the `maxLength` of the model's `field` ([`max_chars`]), when it has one.
+pub fn with_max_chars(mut schema: Value, field: &str) -> Value {
+    if let Some(max) = max_chars(field) {
+        schema["maxLength"] = json!(max);
+    }
+    schema
+}
+
 /// The JSON Schema of a parameter of `kind`.
 pub fn param_schema(kind: &ParamKind) -> Value {
     match kind {

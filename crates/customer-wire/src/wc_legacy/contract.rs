@@ -13,7 +13,7 @@ use super::{BULK_LIMIT, DEFAULT_PAGE_SIZE};
 use crate::catalogue::{CatalogueEntry, ParamKind, Parameter};
 use crate::contract::{
     Api, HeaderDoc, Operation, PathParam, RETRY_AFTER, ResponseDoc, Route, error_responses,
-    schema_ref,
+    schema_ref, with_max_chars,
 };
 
 use super::encode::CUSTOMER_FIELDS;
@@ -73,7 +73,8 @@ fn strings_object(names: &[&str]) -> Value {
         .iter()
         .map(|name| ((*name).to_owned(), json!({"type": "string"})))
         .collect();
-    json!({"type": "object", "properties": properties, "required": names, "additionalProperties": false})
+    // Nothing is required: a `fields` filter may name some of them (`billing.city`).
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
 }
 
 const ADDRESS: [&str; 11] = [
@@ -91,6 +92,11 @@ const ADDRESS: [&str; 11] = [
 ];
 
 const UTC_DATE: &str = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$";
+
+/// An object of the `fields` filter: every property unless `fields` names some.
+fn fields_subset(properties: Map<String, Value>) -> Value {
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
+}
 
 fn closed(properties: Map<String, Value>) -> Value {
     let required: Vec<&String> = properties.keys().collect();
@@ -113,7 +119,7 @@ pub fn customer_schema() -> Value {
         };
         properties.insert(name.to_owned(), schema);
     }
-    closed(properties)
+    fields_subset(properties)
 }
 
 fn order_schema() -> Value {
@@ -189,7 +195,7 @@ fn order_schema() -> Value {
     ] {
         properties.insert(name.to_owned(), schema);
     }
-    closed(properties)
+    fields_subset(properties)
 }
 
 fn download_schema() -> Value {
@@ -247,7 +253,10 @@ fn scalar() -> Value {
 fn address_input(names: &[&str]) -> Value {
     let properties: Map<String, Value> = names
         .iter()
-        .map(|name| ((*name).to_owned(), scalar()))
+        .map(|name| {
+            let schema = with_max_chars(scalar(), &format!("address.{name}"));
+            ((*name).to_owned(), schema)
+        })
         .collect();
     json!({"type": "object", "properties": properties})
 }
@@ -255,14 +264,15 @@ fn address_input(names: &[&str]) -> Value {
 fn customer_input(create: bool) -> Value {
     let mut properties = Map::new();
     for name in ["email", "first_name", "last_name", "username", "password"] {
-        properties.insert(name.into(), scalar());
+        properties.insert(name.into(), with_max_chars(scalar(), name));
     }
     properties.insert("billing_address".into(), address_input(&ADDRESS));
     properties.insert("shipping_address".into(), address_input(&ADDRESS[..9]));
     let mut customer = json!({"type": "object", "properties": properties});
     if create {
         customer["required"] = json!(["email"]);
-        customer["properties"]["email"] = json!({"type": "string", "format": "email"});
+        customer["properties"]["email"] =
+            with_max_chars(json!({"type": "string", "format": "email"}), "email");
     }
     json!({
         "type": "object",
@@ -304,6 +314,11 @@ fn headers() -> Vec<HeaderDoc> {
             description: "`nosniff` (JSONP answers).",
             integer: false,
         },
+        HeaderDoc {
+            name: "WWW-Authenticate",
+            description: "`Basic realm=\"WooCommerce\"`, when a Basic authentication failed.",
+            integer: false,
+        },
         RETRY_AFTER,
     ]
 }
@@ -312,6 +327,12 @@ fn errors(statuses: &[u16]) -> Vec<ResponseDoc> {
     let mut catalogue: Vec<CatalogueEntry> = CATALOGUE.to_vec();
     catalogue.push(AUTHENTICATION);
     error_responses(&catalogue, statuses, "Error", &[])
+        .into_iter()
+        .map(|response| match response.status {
+            401 => response.with_headers(&["WWW-Authenticate"]),
+            _ => response,
+        })
+        .collect()
 }
 
 fn envelope(name: &str, schema: Value) -> Value {

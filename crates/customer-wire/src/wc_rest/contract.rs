@@ -16,8 +16,9 @@ use super::errors::{AUTHENTICATION, CATALOGUE};
 use crate::catalogue::{CatalogueEntry, ParamKind, Parameter};
 use crate::contract::{
     Api, HeaderDoc, Operation, PathParam, RETRY_AFTER, ResponseDoc, Route, default_value,
-    error_responses, param_schema, schema_ref,
+    error_responses, param_schema, schema_ref, with_max_chars,
 };
+use customer_model::limits;
 
 /// What a WordPress endpoint does (one handler of a route).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,15 +185,21 @@ fn address_properties(billing: bool, version: Version) -> Map<String, Value> {
         ("postcode", "Postal code."),
         ("country", "ISO code of the country."),
     ] {
-        properties.insert(name.into(), text(description));
+        properties.insert(
+            name.into(),
+            with_max_chars(text(description), &format!("address.{name}")),
+        );
     }
     if billing {
-        let mut email = text("Email address.");
+        let mut email = with_max_chars(text("Email address."), "address.email");
         email["format"] = json!("email");
         properties.insert("email".into(), email);
     }
     if billing || version.has_shipping_phone() {
-        properties.insert("phone".into(), text("Phone number."));
+        properties.insert(
+            "phone".into(),
+            with_max_chars(text("Phone number."), "address.phone"),
+        );
     }
     properties
 }
@@ -225,11 +232,12 @@ pub fn item_schema(version: Version) -> Value {
                 "type": "string",
                 "format": "email",
                 "context": VIEW_EDIT,
+                "maxLength": limits::EMAIL_CHARS,
             }),
-            "first_name" => text("Customer first name."),
-            "last_name" => text("Customer last name."),
+            "first_name" => with_max_chars(text("Customer first name."), "first_name"),
+            "last_name" => with_max_chars(text("Customer last name."), "last_name"),
             "role" => readonly(text("Customer role.")),
-            "username" => text("Customer login name."),
+            "username" => with_max_chars(text("Customer login name."), "username"),
             "billing" => json!({
                 "description": "List of billing address data.",
                 "type": "object",
@@ -258,11 +266,12 @@ pub fn item_schema(version: Version) -> Value {
                 "description": "Meta data.",
                 "type": "array",
                 "context": VIEW_EDIT,
+                "maxItems": limits::META_ENTRIES,
                 "items": {
                     "type": "object",
                     "properties": {
                         "id": readonly(json!({"description": "Meta ID.", "type": "integer", "context": VIEW_EDIT})),
-                        "key": text("Meta key."),
+                        "key": with_max_chars(text("Meta key."), "meta_key"),
                         "value": {"description": "Meta value.", "type": "mixed", "context": VIEW_EDIT},
                     },
                 },
@@ -450,7 +459,8 @@ fn strings_object(names: &[&str]) -> Value {
         .iter()
         .map(|name| ((*name).to_owned(), json!({"type": STRING})))
         .collect();
-    json!({"type": "object", "properties": properties, "required": names, "additionalProperties": false})
+    // Nothing is required: a `fields` filter may name some of them (`billing.city`).
+    json!({"type": "object", "properties": properties, "additionalProperties": false})
 }
 
 fn links(names: &[&str]) -> Value {
@@ -482,7 +492,6 @@ pub fn customer_schema(version: Version) -> Value {
     let shipping_map = address_properties(false, version);
     let shipping: Vec<&str> = shipping_map.keys().map(String::as_str).collect();
     let mut properties = Map::new();
-    let mut required = Vec::new();
     for (name, _) in CUSTOMER_FIELDS
         .iter()
         .filter(|(_, versions)| versions.contains(&version))
@@ -513,13 +522,12 @@ pub fn customer_schema(version: Version) -> Value {
             _ => json!({"type": STRING}),
         };
         properties.insert((*name).to_owned(), schema);
-        required.push(*name);
     }
+    // No property is required: `_fields` keeps only the ones it names.
     json!({
         "type": "object",
-        "description": "A customer.",
+        "description": "A customer (every property unless `_fields` names some).",
         "properties": properties,
-        "required": required,
         "additionalProperties": false,
     })
 }
@@ -564,7 +572,12 @@ fn error_schema() -> Value {
                 "type": ["object", "null"],
                 "properties": {
                     "status": {"type": "integer"},
-                    "params": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "params": {
+                        "description": "The message of each invalid parameter by name, or the names of missing ones.",
+                        "type": ["object", "array"],
+                        "additionalProperties": {"type": "string"},
+                        "items": {"type": "string"},
+                    },
                     "details": {"type": "object"},
                 },
             },
@@ -742,6 +755,9 @@ fn errors(statuses: &[u16]) -> Vec<ResponseDoc> {
     let mut catalogue: Vec<CatalogueEntry> = CATALOGUE.to_vec();
     catalogue.push(AUTHENTICATION);
     error_responses(&catalogue, statuses, "Error", &WP_HEADERS)
+        .into_iter()
+        .map(|response| response.with_headers(&["Allow"]))
+        .collect()
 }
 
 fn ok(status: u16, description: &str, schema: Value) -> ResponseDoc {
