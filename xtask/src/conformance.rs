@@ -10,7 +10,7 @@ mod client;
 mod report;
 #[cfg(test)]
 mod self_test;
-mod server;
+pub(crate) mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

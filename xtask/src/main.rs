@@ -1,12 +1,15 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks, in order: formatting, lints, docs, tests (the tidy tests
-//!   of [`tidy`] among them), unreferenced snapshots, conformance.
+//!   of [`tidy`] among them), unreferenced snapshots, conformance, schemathesis.
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
 //! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
+//! - `schemathesis`: every dialect's OpenAPI document validated and fuzzed against a live
+//!   server (`cargo xtask schemathesis --help`).
 
 mod conformance;
 mod r#gen;
+mod schemathesis;
 mod tidy;
 
 use std::collections::BTreeSet;
@@ -20,9 +23,11 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("conformance") => conformance::main(args),
         Some("gen") => r#gen::run(args),
+        Some("schemathesis") => schemathesis::main(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update] | gen"
+                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update] | gen \
+                 | schemathesis [--dialect SLUG] [--max-time SECONDS]"
             );
             ExitCode::from(2)
         }
@@ -109,6 +114,18 @@ fn ci() -> ExitCode {
         }
         Err(error) => {
             eprintln!("==> conformance could not run: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!("==> schemathesis: cargo xtask schemathesis");
+    match schemathesis::run(&schemathesis::Options::default()) {
+        Ok(true) => {}
+        Ok(false) => {
+            eprintln!("==> schemathesis found failures");
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("==> schemathesis could not run: {error:#}");
             return ExitCode::FAILURE;
         }
     }
