@@ -139,6 +139,7 @@ pub(crate) fn run(options: &Options) -> Result<bool> {
         let output = command.output().context("cannot run schemathesis")?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         let line = summary_line(&stdout);
+        print!("{}", summary_section(&stdout));
         let seconds = started.elapsed().as_secs();
         if output.status.success() {
             summary.push(format!("{slug}: passed, {line} ({seconds} s)"));
@@ -218,6 +219,13 @@ fn auth_config(slug: &str, vars: &Variables) -> Result<String> {
             "[auth.openapi.bearer]\nbearer = \"{}\"\n",
             text("bearer_token")?
         ),
+    })
+}
+
+/// schemathesis's summary section, from its `SUMMARY` heading on.
+fn summary_section(stdout: &str) -> &str {
+    stdout.find("SUMMARY").map_or("", |start| {
+        &stdout[stdout[..start].rfind('\n').map_or(0, |i| i + 1)..]
     })
 }
 

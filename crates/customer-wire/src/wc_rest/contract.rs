@@ -911,7 +911,8 @@ fn path_params(template: &str) -> Vec<PathParam> {
         if template.contains(&format!("{{{name}}}")) {
             params.push(PathParam {
                 name,
-                schema: json!({"type": "integer", "minimum": 0}),
+                // The route takes any digits; 0 is answered `400 woocommerce_rest_invalid_id`.
+                schema: json!({"type": "integer", "minimum": 1}),
                 description: "The customer's id.",
             });
         }
