@@ -93,7 +93,7 @@ pub(crate) fn run(options: &Options) -> Result<bool> {
     for slug in slugs {
         let started = Instant::now();
         let folder = root.join("fixtures").join("conformance").join(slug);
-        let (server, vars) = server::start(clientele.path(), &folder)?;
+        let (server, vars) = server::start(clientele.path(), &folder, server::Backend::Sqlite)?;
         let base = server.base_url().to_owned();
         let document = scratch.path().join(format!("{slug}.json"));
         let text = ureq::get(&format!("{base}/openapi/{slug}.json"))

@@ -1,9 +1,10 @@
 //! The binary's integration tests: the command line and `serve` as processes, hostile
-//! clients against the server, and one customer read through every dialect of the whole
-//! server.
+//! clients against the server, one customer read through every dialect of the whole
+//! server, and two servers on one PostgreSQL database.
 
 mod cli;
 mod cross_dialect;
 #[cfg(unix)]
 mod hostile;
 mod serve;
+mod two_servers;

@@ -5,49 +5,12 @@
 //! The first bad record stops the batch with an error naming it (`orders.3.customer_id`);
 //! the caller then rolls everything back.
 
-use customer_model::{NewCustomer, NewOrder};
 use rusqlite::Connection;
 
 use super::codec::path;
 use super::{customers, ledger};
-use crate::{CustomerRef, ImportBatch, ImportSummary, StoreError, StoreResult};
-
-/// Names the record at `prefix` in an error: conflicts become invalid values of that
-/// record, fields get the record's path in front.
-fn within(prefix: &str, error: StoreError) -> StoreError {
-    match error {
-        StoreError::Conflict { field } => StoreError::Invalid {
-            field: path(prefix, field),
-            reason: "already exists".into(),
-        },
-        StoreError::Invalid { field, reason } if !field.starts_with(&format!("{prefix}.")) => {
-            StoreError::Invalid {
-                field: path(prefix, &field),
-                reason,
-            }
-        }
-        other => other,
-    }
-}
-
-/// The guest an order by e-mail creates: named and addressed as on the order.
-fn guest_for(order: &NewOrder, email: &customer_model::Email) -> NewCustomer {
-    NewCustomer {
-        id: None,
-        uuid: None,
-        email: email.clone(),
-        additional_emails: Vec::new(),
-        first_name: order.billing.first_name.clone(),
-        last_name: order.billing.last_name.clone(),
-        display_name: None,
-        account: None,
-        billing: order.billing.clone(),
-        shipping: order.shipping.clone(),
-        meta_data: Vec::new(),
-        avatar_url: None,
-        created_at: order.created_at,
-    }
-}
+use crate::values::{guest_for, within};
+use crate::{CustomerRef, ImportBatch, ImportSummary, StoreResult};
 
 /// Writes `batch`; `password_hashes[i]` is the hash of customer `i`'s password.
 pub(crate) fn import(

@@ -54,6 +54,7 @@ use customer_model::{
 };
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::values::{hash_password, hash_passwords};
 use crate::{
     ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
     NewApiKey, Page, StoreError, StoreResult,
@@ -214,54 +215,6 @@ fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     schema::migrate(conn)?;
     Ok(())
-}
-
-/// Hashes a password with Argon2id into a PHC string.
-fn hash_password(plain: &str) -> StoreResult<String> {
-    use argon2::PasswordHasher;
-    argon2::Argon2::default()
-        .hash_password(plain.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| backend(format!("hashing a password: {e}")))
-}
-
-/// Hashes the passwords of `customers` (by position; `None` without one) on every core:
-/// at tens of milliseconds per Argon2 hash, a large batch with passwords is otherwise
-/// bound by hashing, not by the database.
-fn hash_passwords(customers: &[NewCustomer]) -> StoreResult<Vec<Option<String>>> {
-    let hash_one = |customer: &NewCustomer| {
-        customer
-            .account
-            .as_ref()
-            .and_then(|a| a.password.as_deref())
-            .map(hash_password)
-            .transpose()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let with_password = customers
-        .iter()
-        .filter(|c| c.account.as_ref().is_some_and(|a| a.password.is_some()))
-        .count();
-    if threads == 1 || with_password < 2 * threads {
-        return customers.iter().map(hash_one).collect();
-    }
-    let chunk = customers.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = customers
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(hash_one).collect::<Vec<_>>()))
-            .collect();
-        let mut hashes = Vec::with_capacity(customers.len());
-        for worker in workers {
-            let part = worker
-                .join()
-                .map_err(|_| backend("a password hashing thread panicked"))?;
-            for hash in part {
-                hashes.push(hash?);
-            }
-        }
-        Ok(hashes)
-    })
 }
 
 impl SqliteStore {
