@@ -260,7 +260,6 @@ impl Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wc_rest::Version;
 
     fn frame() -> Frame {
         Frame::bare("http://example.com")
