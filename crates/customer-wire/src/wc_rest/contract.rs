@@ -1,5 +1,5 @@
 //! The customers API of wc/v2 and wc/v3 as data: WordPress's routes with their endpoints
-//! and arguments ([`routes`]), the item schema WooCommerce registers
+//! and arguments ([`ROUTES`]), the item schema WooCommerce registers
 //! ([`item_schema`]), and from them the [`Api`] of the OpenAPI document ([`api`]) and
 //! WordPress's own discovery answers (`discovery`).
 //!
