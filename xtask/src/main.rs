@@ -8,11 +8,14 @@
 //! - `bench`: clientele against a bare hyper server answering the same bytes
 //!   (`cargo xtask bench --help`); never part of `ci`.
 //! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
+//! - `schemathesis`: every dialect's OpenAPI document validated and fuzzed against a live
+//!   server (`cargo xtask schemathesis --help`).
 
 mod bench;
 mod conformance;
 mod fuzz;
 mod r#gen;
+mod schemathesis;
 mod tidy;
 
 use std::collections::BTreeSet;
@@ -28,9 +31,12 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::main(args),
         Some("fuzz") => fuzz::main(args),
         Some("gen") => r#gen::run(args),
+        Some("schemathesis") => schemathesis::main(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] [--large] [--json FILE] | ci | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] | fuzz [--seconds N] [--target T] | gen"
+                "usage: cargo xtask bench [--quick] [--large] [--json FILE] | ci \
+                 | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] \
+                 | fuzz [--seconds N] [--target T] | gen | schemathesis [--dialect SLUG] [--max-time SECONDS]"
             );
             ExitCode::from(2)
         }

@@ -32,6 +32,26 @@ pub enum Command {
     Keys(KeysCommand),
     /// Load files in the import format (JSON document or NDJSON), each file atomically.
     Import(ImportArgs),
+    /// Print a dialect's OpenAPI 3.1 document, as `GET /openapi/SLUG.json` serves it.
+    Openapi(OpenapiArgs),
+}
+
+/// `clientele openapi`.
+#[derive(Debug, Clone, Args)]
+pub struct OpenapiArgs {
+    /// The dialect.
+    #[arg(value_parser = dialect_slug)]
+    pub slug: customer_wire::Dialect,
+}
+
+fn dialect_slug(slug: &str) -> Result<customer_wire::Dialect, String> {
+    customer_wire::Dialect::from_slug(slug).ok_or_else(|| {
+        let slugs: Vec<&str> = customer_wire::Dialect::ALL
+            .iter()
+            .map(|dialect| dialect.slug())
+            .collect();
+        format!("not a dialect; one of {}", slugs.join(", "))
+    })
 }
 
 /// The database, shared by every subcommand.

@@ -86,6 +86,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Openapi(args) => {
+            println!("{}", serde_json::to_string_pretty(&args.slug.openapi())?);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,5 @@
-//! The whole server as a function: `GET /healthz`, then the dialect the path and query
-//! name ([`customer_wire::Dialect::of`]), then that dialect's pipeline.
+//! The whole server as a function: `GET /healthz`, the OpenAPI documents
+//! (`/openapi/<slug>.json`), then the dialect the path and query name ([`customer_wire::Dialect::of`]), then that dialect's pipeline.
 
 use customer_wire::{Dialect, Reply, reply};
 
@@ -43,6 +43,9 @@ async fn answer(state: &AppState, request: &Request) -> Reply {
                 reply::health(false)
             }
         };
+    }
+    if let Some(document) = reply::openapi(request.method.as_str(), request.uri.path()) {
+        return document;
     }
     let incoming = request.incoming(state.site.trust_forwarded_proto);
     let edd_default = state.site.edd_version();

@@ -45,6 +45,17 @@ impl Currency {
         Ok(Self(iso))
     }
 
+    /// Every currency [`Currency::parse`] accepts, in code order.
+    pub fn all() -> Vec<Self> {
+        use iso_currency::IntoEnumIterator;
+        let mut all: Vec<Self> = iso_currency::Currency::iter()
+            .filter(|iso| iso.exponent().is_some())
+            .map(Self)
+            .collect();
+        all.sort_by_key(|currency| currency.code());
+        all
+    }
+
     /// The upper-case code, `USD`.
     pub fn code(self) -> &'static str {
         self.0.code()
@@ -168,6 +179,20 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listed_currency_parses_back() {
+        let all = Currency::all();
+        assert!(all.len() > 150, "{}", all.len());
+        for currency in &all {
+            assert_eq!(Currency::parse(&currency.lower_code()), Ok(*currency));
+        }
+        assert!(all.iter().any(|c| c.code() == "PLN"));
+        assert!(
+            !all.iter().any(|c| c.code() == "XXX"),
+            "no currency without decimals"
+        );
+    }
 
     #[test]
     fn currencies_carry_their_exponent() {

@@ -56,6 +56,15 @@ pub enum ParamKind {
     Email,
     /// A date and time (ISO 8601 unless the parameter's description says otherwise).
     DateTime,
+    /// A calendar date (`YYYY-MM-DD`), with a pattern it must also match (the years
+    /// accepted) where the dialect has one.
+    Date(Option<&'static str>),
+    /// A lowercase ISO 4217 currency code.
+    Currency,
+    /// A UUID.
+    Uuid,
+    /// Text matching a regular expression (ECMA 262, as JSON Schema reads it).
+    Pattern(&'static str),
 }
 
 /// One request parameter a dialect reads.
@@ -67,6 +76,8 @@ pub struct Parameter {
     pub kind: ParamKind,
     /// The value when absent, as the original documents it.
     pub default: Option<&'static str>,
+    /// Whether the request fails without it.
+    pub required: bool,
     /// What it does, in a sentence.
     pub description: &'static str,
 }

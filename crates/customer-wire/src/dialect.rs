@@ -85,6 +85,23 @@ impl Dialect {
         format!("docs/dialects/{}.md", self.slug())
     }
 
+    /// The API as data, built from the dialect's codec tables.
+    pub fn api(self) -> crate::contract::Api {
+        match self {
+            Self::WcV3 => wc_rest::contract::api(wc_rest::Version::V3),
+            Self::WcV2 => wc_rest::contract::api(wc_rest::Version::V2),
+            Self::WcLegacyV3 => wc_legacy::contract::api(),
+            Self::EddV1 => edd::contract::api(edd::Version::V1),
+            Self::EddV2 => edd::contract::api(edd::Version::V2),
+            Self::EasycartV1 => easycart::contract::api(),
+        }
+    }
+
+    /// The OpenAPI 3.1 document, as `GET /openapi/<slug>.json` serves it.
+    pub fn openapi(self) -> Value {
+        self.api().openapi()
+    }
+
     /// The dialect a request belongs to, from its path and query alone; `None` for a path
     /// no dialect serves. WordPress's query forms (`?rest_route=`, `?edd-api=`) work on
     /// any path and come first. An EDD request that names no version is answered by

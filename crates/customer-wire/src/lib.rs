@@ -22,6 +22,7 @@
 //!   fuzzers and replayed by the tests.
 
 pub mod catalogue;
+pub mod contract;
 pub mod dialect;
 pub mod easycart;
 pub mod edd;

@@ -117,6 +117,30 @@ pub fn with_retry_after(reply: Reply, fault: &crate::Fault) -> Reply {
     }
 }
 
+/// Where the OpenAPI documents are served: `/openapi/<slug>.json`.
+pub const OPENAPI_PREFIX: &str = "/openapi/";
+
+/// The answer of `GET /openapi/<slug>.json` (pretty JSON), or `None` when `path` is not
+/// under [`OPENAPI_PREFIX`]; an unknown slug or another method is [`no_api`]'s 404.
+pub fn openapi(method: &str, path: &str) -> Option<Reply> {
+    let name = path.strip_prefix(OPENAPI_PREFIX)?;
+    let dialect = name
+        .strip_suffix(".json")
+        .and_then(crate::Dialect::from_slug)
+        .filter(|_| matches!(method, "GET" | "HEAD"));
+    let Some(dialect) = dialect else {
+        return Some(no_api());
+    };
+    let text = serde_json::to_string_pretty(&dialect.openapi()).expect("JSON values serialise");
+    let reply = Reply::new(200, "application/json", Body::Text(text))
+        .with_header("Access-Control-Allow-Origin", "*");
+    Some(if method == "HEAD" {
+        reply.without_body()
+    } else {
+        reply
+    })
+}
+
 /// The answer for a path no dialect serves.
 pub fn no_api() -> Reply {
     let mut body = serde_json::Map::new();

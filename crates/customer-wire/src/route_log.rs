@@ -13,6 +13,7 @@ const ROUTE_WORDS: &[&str] = &[
     "edd-api",
     "email",
     "healthz",
+    "openapi",
     "orders",
     "v1",
     "v2",

@@ -252,3 +252,20 @@ async fn the_demo_store_is_the_same_in_every_database() {
     }
     assert_eq!(loaded[0], loaded[1]);
 }
+
+#[test]
+fn openapi_prints_each_dialects_document_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.sqlite3");
+    for dialect in customer_wire::Dialect::ALL {
+        let output = clientele(&db, &["openapi", dialect.slug()]);
+        assert!(output.status.success(), "{}", dialect.slug());
+        let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(printed, dialect.openapi(), "{}", dialect.slug());
+    }
+    assert!(!db.exists(), "printing a document opens no database");
+    let unknown = clientele(&db, &["openapi", "wc-v9"]);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("one of wc-v3, wc-v2"), "{stderr}");
+}

@@ -11,6 +11,7 @@ use customer_wire::Fault;
 use customer_wire::Reply;
 use customer_wire::request::Incoming;
 use customer_wire::wc_rest::decode::{self, Endpoint, Operation, Params, RestRequest, RestRoute};
+use customer_wire::wc_rest::discovery::{self, IndexRoute, SiteFacts};
 use customer_wire::wc_rest::encode::{self, Answer, BatchDto, EncodeContext};
 use customer_wire::wc_rest::errors::{Action, RestError};
 use customer_wire::wc_rest::pagination;
@@ -46,10 +47,25 @@ async fn pipeline(
     if let Err(error) = woo_auth::authorize(state, &caller, &request.method, Flavor::Rest).await {
         return (RestError::from(error).into(), true);
     }
+    if let Some(index) = IndexRoute::parse(&request.route_text) {
+        let answer = match request.method.as_str() {
+            "GET" | "HEAD" => discovery::index(
+                index,
+                SiteFacts {
+                    home_url: &request.home_url,
+                    timezone: &state.site.timezone,
+                    now: Timestamp::now(),
+                },
+            ),
+            "OPTIONS" => discovery::index_options(index, &request.home_url),
+            _ => RestError::no_route().into(),
+        };
+        return (answer, authenticated);
+    }
     let route = request.route();
     if request.method == "OPTIONS" {
         let answer = match route {
-            Some(route) => encode::options(route, &request.home_url),
+            Some(route) => discovery::options(route, &request.home_url),
             None => RestError::no_route().into(),
         };
         return (answer, authenticated);

@@ -16,6 +16,7 @@ use http::Method;
 use http_body_util::BodyExt as _;
 
 use crate::app::App;
+use crate::contract::{Checked, ContractCheck};
 
 fn folder(slug: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -156,6 +157,8 @@ fn every_case_of_every_dialect_passes_without_a_socket() {
         .build()
         .expect("a runtime");
     let mut problems = Vec::new();
+    let mut violations = Vec::new();
+    let mut report = Vec::new();
     for slug in conformance::SLUGS {
         let folder = folder(slug);
         let cases = CaseFile::load_dir(&folder).expect("readable cases");
@@ -163,9 +166,14 @@ fn every_case_of_every_dialect_passes_without_a_socket() {
         let app = App::with_site(site(&folder));
         let vars = runtime.block_on(prepare(&app, &folder));
         let mut dialect_run = DialectRun::new(SITE_URL, vars);
-        let mut transport = InProcess {
-            state: &app.state,
-            runtime: &runtime,
+        let dialect = Dialect::from_slug(slug).expect("a dialect per folder");
+        let mut check = ContractCheck::new(dialect);
+        let mut transport = Checked {
+            inner: InProcess {
+                state: &app.state,
+                runtime: &runtime,
+            },
+            check: &mut check,
         };
         for case in &cases {
             let report = replay_case(&mut dialect_run, &mut transport, case);
@@ -175,6 +183,27 @@ fn every_case_of_every_dialect_passes_without_a_socket() {
                     .map(|line| format!("{slug}/{line}")),
             );
         }
+        report.push(format!(
+            "{slug}: {} answers checked against the document, {} requests outside it",
+            check.checked,
+            check.undescribed.len()
+        ));
+        // Most of a folder's requests are ones its document describes (the rest try
+        // routing: other paths, versions and methods).
+        assert!(
+            check.checked > check.undescribed.len(),
+            "{slug}: {} checked, outside the document: {:#?}",
+            check.checked,
+            check.undescribed
+        );
+        violations.append(&mut check.violations);
     }
+    println!("{}", report.join("\n"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "{} answers the documents do not allow:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
 }

@@ -4,6 +4,7 @@
 
 mod app;
 mod conformance;
+mod contract;
 mod easycart;
 mod edd;
 mod real_clients;

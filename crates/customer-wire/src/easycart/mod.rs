@@ -14,6 +14,7 @@
 //!   pagination of the list.
 //! - [`errors`]: `{"message": …}` bodies ([`errors::ApiError`]) and the catalogue.
 
+pub mod contract;
 pub mod decode;
 pub mod encode;
 pub mod errors;

@@ -394,6 +394,22 @@ fn decode_customer_v2(value: Option<&str>) -> Option<CustomerParam> {
     })
 }
 
+/// The values of v2's `date`: the named periods of [`named_range`], and `range`.
+pub const DATE_VALUES: [&str; 12] = [
+    "today",
+    "yesterday",
+    "this_week",
+    "last_week",
+    "last_30_days",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "range",
+];
+
 /// v2's `date` filter as an inclusive range of whole local days (first day 00:00:00 to
 /// last day 23:59:59.999999999 in the site's time zone), in UTC instants.
 fn decode_date_filter(vars: &QueryVars, now: &Zoned) -> Result<TimeRange, EddError> {

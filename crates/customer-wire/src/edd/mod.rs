@@ -11,6 +11,7 @@
 //! `Guest`); v2 in the shape of current EDD (`customer_id`, `user_id` 0 for guests,
 //! `additional_emails`, `date_created`).
 
+pub mod contract;
 pub mod decode;
 pub mod encode;
 pub mod errors;

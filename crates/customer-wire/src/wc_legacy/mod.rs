@@ -12,6 +12,7 @@
 //! - [`errors`]: `{"errors": [{"code", "message"}]}` and the catalogue.
 //! - [`pagination`]: `X-WC-Total`, `X-WC-TotalPages` and the `Link` lines.
 
+pub mod contract;
 pub mod decode;
 pub mod encode;
 pub mod errors;

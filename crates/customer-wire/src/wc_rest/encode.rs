@@ -21,9 +21,7 @@ pub use dto::{
     BatchDto, BatchErrorDto, BatchItemDto, BillingDto, CUSTOMER_FIELDS, CustomerDto, CustomerLinks,
     DownloadDto, DownloadFileDto, DownloadLinks, Href, MetaDto, ShippingDto,
 };
-pub use frame::{
-    Answer, Frame, Shape, envelope, fields_of, options, options_body, trim_item, trim_list,
-};
+pub use frame::{Answer, Frame, Shape, envelope, fields_of, trim_item, trim_list};
 
 use customer_model::{Address, Currency, Customer, CustomerStats, Timestamp};
 use jiff::tz::TimeZone;

@@ -8,11 +8,15 @@
 //!   update and batch bodies into model inputs, and WooCommerce's checks against the
 //!   stored customer.
 //! - [`encode`]: model records into the response objects, and the framing of every
-//!   answer (`_fields`, `_envelope`, `HEAD`, WordPress's headers, `OPTIONS`).
+//!   answer (`_fields`, `_envelope`, `HEAD`, WordPress's headers).
 //! - [`errors`]: WordPress's error body and the catalogue of every error.
 //! - [`pagination`]: `X-WP-Total`, `X-WP-TotalPages` and `Link`.
+//! - [`contract`]: the routes, arguments and schemas as data, and the OpenAPI document.
+//! - [`discovery`]: WordPress's site and namespace indexes and `OPTIONS` descriptions.
 
+pub mod contract;
 pub mod decode;
+pub mod discovery;
 pub mod encode;
 pub mod errors;
 pub mod pagination;

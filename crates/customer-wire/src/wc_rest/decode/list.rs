@@ -85,6 +85,7 @@ pub const LIST_PARAMETERS: [Parameter; 17] = [
         name: "context",
         kind: ParamKind::OneOf(&CONTEXTS),
         default: Some("view"),
+        required: false,
         description: "Scope under which the request is made.",
     },
     Parameter {
@@ -94,6 +95,7 @@ pub const LIST_PARAMETERS: [Parameter; 17] = [
             max: None,
         },
         default: Some("1"),
+        required: false,
         description: "Current page of the collection.",
     },
     Parameter {
@@ -103,24 +105,28 @@ pub const LIST_PARAMETERS: [Parameter; 17] = [
             max: Some(MAX_PER_PAGE),
         },
         default: Some("10"),
+        required: false,
         description: "Maximum number of items to be returned in result set.",
     },
     Parameter {
         name: "search",
         kind: ParamKind::Text,
         default: None,
+        required: false,
         description: "Limit results to those matching a string.",
     },
     Parameter {
         name: "exclude",
         kind: ParamKind::IdList,
         default: None,
+        required: false,
         description: "Ensure result set excludes specific IDs.",
     },
     Parameter {
         name: "include",
         kind: ParamKind::IdList,
         default: None,
+        required: false,
         description: "Limit result set to specific IDs.",
     },
     Parameter {
@@ -130,66 +136,77 @@ pub const LIST_PARAMETERS: [Parameter; 17] = [
             max: None,
         },
         default: None,
+        required: false,
         description: "Offset the result set by a specific number of items.",
     },
     Parameter {
         name: "order",
         kind: ParamKind::OneOf(&ORDERS),
         default: Some("asc"),
+        required: false,
         description: "Order sort attribute ascending or descending.",
     },
     Parameter {
         name: "orderby",
         kind: ParamKind::OneOf(&ORDER_BYS),
         default: Some("name"),
+        required: false,
         description: "Sort collection by object attribute.",
     },
     Parameter {
         name: "email",
         kind: ParamKind::Email,
         default: None,
+        required: false,
         description: "Limit result set to resources with a specific email.",
     },
     Parameter {
         name: "role",
         kind: ParamKind::OneOf(&ROLE_VALUES),
         default: Some("customer"),
+        required: false,
         description: "Limit result set to resources with a specific role.",
     },
     Parameter {
         name: "q",
         kind: ParamKind::Text,
         default: None,
+        required: false,
         description: "clientele: a case-insensitive substring of names, e-mails, username, phone or addresses.",
     },
     Parameter {
         name: "created_after",
         kind: ParamKind::DateTime,
         default: None,
+        required: false,
         description: "clientele: created on or after (the site's time zone without an offset).",
     },
     Parameter {
         name: "created_before",
         kind: ParamKind::DateTime,
         default: None,
+        required: false,
         description: "clientele: created on or before.",
     },
     Parameter {
         name: "modified_after",
         kind: ParamKind::DateTime,
         default: None,
+        required: false,
         description: "clientele: last modified on or after.",
     },
     Parameter {
         name: "modified_before",
         kind: ParamKind::DateTime,
         default: None,
+        required: false,
         description: "clientele: last modified on or before.",
     },
     Parameter {
         name: "_fields",
         kind: ParamKind::Text,
         default: None,
+        required: false,
         description: "Limit response to specific fields (WordPress's global parameter).",
     },
 ];
@@ -578,8 +595,11 @@ mod tests {
                 ParamKind::Integer { .. } => json!("x"),
                 ParamKind::IdList => json!("1,x"),
                 ParamKind::Email => json!("bad"),
-                ParamKind::DateTime => json!("yesterday"),
-                ParamKind::Text | ParamKind::Boolean => continue,
+                ParamKind::DateTime | ParamKind::Date(_) => json!("yesterday"),
+                ParamKind::Boolean => json!("maybe"),
+                ParamKind::Text | ParamKind::Uuid | ParamKind::Pattern(_) | ParamKind::Currency => {
+                    continue;
+                }
             };
             let mut one = Params::new();
             one.insert(parameter.name.to_owned(), bad);

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::super::decode::{Endpoint, RestRoute};
+use super::super::decode::RestRoute;
 use super::super::errors::RestError;
 use crate::php::Var;
 use crate::reply::{Body, Reply};
@@ -87,30 +87,6 @@ pub fn envelope(body: Value, status: u16, headers: &[(&str, String)]) -> Value {
         .map(|(name, value)| ((*name).to_owned(), json!(value)))
         .collect();
     json!({ "body": body, "status": status, "headers": headers })
-}
-
-/// The `OPTIONS` answer of a route: namespace, methods, one endpoint per method (without
-/// the argument schema) and `_links.self` for routes without placeholders.
-pub fn options_body(route: RestRoute, home_url: &str) -> Value {
-    let methods = route.endpoint.methods();
-    let mut body = json!({
-        "namespace": route.version.namespace(),
-        "methods": methods,
-        "endpoints": methods
-            .iter()
-            .map(|m| json!({"methods": [m], "args": {}}))
-            .collect::<Vec<_>>(),
-    });
-    let fixed_path = match route.endpoint {
-        Endpoint::Collection => Some("customers"),
-        Endpoint::Batch => Some("customers/batch"),
-        Endpoint::Item(_) | Endpoint::Downloads(_) => None,
-    };
-    if let Some(path) = fixed_path {
-        let href = format!("{home_url}/wp-json/{}/{path}", route.version.namespace());
-        body["_links"] = json!({ "self": [{ "href": href }] });
-    }
-    body
 }
 
 /// The shape of a successful body, for `_fields`.
@@ -281,17 +257,9 @@ impl Frame {
     }
 }
 
-/// `OPTIONS` on a matched route: the route's description (namespace, methods, endpoints
-/// and `_links.self` for routes without placeholders), with `Allow`.
-pub fn options(route: RestRoute, home_url: &str) -> Answer {
-    Answer::new(200, options_body(route, home_url), Shape::Other)
-        .header("Allow", route.endpoint.methods().join(", "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wc_rest::Version;
 
     fn frame() -> Frame {
         Frame::bare("http://example.com")
@@ -349,18 +317,10 @@ mod tests {
     }
 
     #[test]
-    fn envelope_and_options() {
+    fn envelopes_keep_headers() {
         assert_eq!(
             envelope(json!([]), 404, &[("Allow", "GET".into())]),
             json!({"body": [], "status": 404, "headers": {"Allow": "GET"}})
-        );
-        let route = RestRoute {
-            version: Version::V2,
-            endpoint: Endpoint::Batch,
-        };
-        assert_eq!(
-            options_body(route, "http://example.com")["_links"]["self"][0]["href"],
-            "http://example.com/wp-json/wc/v2/customers/batch"
         );
     }
 }
