@@ -1116,7 +1116,7 @@ mod tests {
         let args = handler_args(Handler::Create, Version::V3);
         assert_eq!(
             args["email"],
-            json!({"description": "The email address for the customer.", "type": "string", "required": true})
+            json!({"description": "The email address for the customer.", "type": "string", "required": true, "maxLength": 100})
         );
         assert_eq!(args["password"]["required"], false);
         assert!(
