@@ -10,7 +10,6 @@
 
 pub mod config;
 pub mod dialects;
-pub mod import;
 pub mod keys;
 pub mod request;
 pub mod routes;

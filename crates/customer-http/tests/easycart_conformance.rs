@@ -24,8 +24,7 @@ fn folder() -> PathBuf {
 async fn import_setup(world: &World) {
     let bytes = std::fs::read(folder().join("setup.json")).expect("setup.json");
     let decoded = import::decode_slice(&bytes).expect("setup.json decodes");
-    let records = decoded.records;
-    let batch = customer_http::import::batch(records);
+    let batch = decoded.records;
     world.store.import(batch).await.expect("setup.json imports");
 }
 

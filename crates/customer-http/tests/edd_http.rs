@@ -47,8 +47,7 @@ async fn issue_key(store: &SqliteStore) -> (EddKey, i64) {
 async fn import_file(store: &SqliteStore, path: &Path) {
     let decoded = import::decode_slice(&std::fs::read(path).unwrap())
         .unwrap_or_else(|errors| panic!("{}: {errors:?}", path.display()));
-    let records = decoded.records;
-    let batch = customer_http::import::batch(records);
+    let batch = decoded.records;
     store.import(batch).await.unwrap();
 }
 

@@ -13,8 +13,9 @@ use customer_model::{
     Timestamp, Uuid,
 };
 use customer_store::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
-    KeyPermissions, NewApiKey, Page, SqliteStore, StoreResult,
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ImportBatch, ImportMode, ImportSession, ImportSummary, KeyKind, KeyPermissions, NewApiKey,
+    Page, SqliteStore, StoreResult,
 };
 
 /// A store that counts the calls it passes on to SQLite.
@@ -143,6 +144,14 @@ impl CustomerStore for Counting {
     async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
         self.count("import");
         self.inner.import(batch).await
+    }
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        self.count("begin_import");
+        self.inner.begin_import(mode).await
+    }
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
+        self.count("begin_export");
+        self.inner.begin_export(options).await
     }
     async fn currencies(&self) -> StoreResult<Vec<Currency>> {
         self.count("currencies");

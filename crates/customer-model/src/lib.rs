@@ -11,11 +11,16 @@
 //! - [`customer`]: customers, accounts, addresses, meta data; create and patch inputs.
 //! - [`ledger`]: products, orders, refunds, subscriptions and download grants.
 //! - [`stats`]: per-customer, per-currency aggregates kept by the store.
+//! - [`keys`]: API keys as stored.
+//! - [`import`], [`export`]: records as an import writes them and an export reads them.
 //! - [`query`]: the customer list query (filters, sort, paging) as plain types.
 //! - [`validate`]: field errors, collected rather than stopping at the first.
 
 pub mod customer;
 pub mod email;
+pub mod export;
+pub mod import;
+pub mod keys;
 pub mod ledger;
 pub mod money;
 pub mod query;

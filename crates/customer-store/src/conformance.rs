@@ -1604,34 +1604,34 @@ fn import_batch() -> ImportBatch {
             id: Some(ProductId(77)),
             ..product("imported")
         }],
-        customers: vec![ann],
+        customers: vec![ann.into()],
         orders: vec![
-            ImportOrder {
-                customer: CustomerRef::Id(CustomerId(10)),
-                order: order(CustomerId(0), "USD", OrderStatus::Processing, 500, at(1, 0)),
-            },
-            ImportOrder {
-                customer: CustomerRef::Email(email("gus@import.example")),
-                order: by_email.clone(),
-            },
-            ImportOrder {
-                customer: CustomerRef::Email(email("GUS@import.example")),
-                order: by_email,
-            },
-            ImportOrder {
-                customer: CustomerRef::Email(email("Ann.Alias@Import.example")),
-                order: known_by_alias,
-            },
+            ImportOrder::new(
+                CustomerRef::Id(CustomerId(10)),
+                order(CustomerId(0), "USD", OrderStatus::Processing, 500, at(1, 0)),
+            ),
+            ImportOrder::new(
+                CustomerRef::Email(email("gus@import.example")),
+                by_email.clone(),
+            ),
+            ImportOrder::new(CustomerRef::Email(email("GUS@import.example")), by_email),
+            ImportOrder::new(
+                CustomerRef::Email(email("Ann.Alias@Import.example")),
+                known_by_alias,
+            ),
         ],
-        subscriptions: vec![NewSubscription {
-            uuid: None,
-            customer_id: CustomerId(10),
-            product_id: ProductId(77),
-            status: SubscriptionStatus::Active,
-            currency: customer_model::Currency::parse("USD").unwrap(),
-            created_at: Some(at(1, 0)),
-        }],
-        download_grants: vec![],
+        subscriptions: vec![
+            NewSubscription {
+                uuid: None,
+                customer_id: CustomerId(10),
+                product_id: ProductId(77),
+                status: SubscriptionStatus::Active,
+                currency: customer_model::Currency::parse("USD").unwrap(),
+                created_at: Some(at(1, 0)),
+            }
+            .into(),
+        ],
+        ..ImportBatch::default()
     }
 }
 
@@ -1700,7 +1700,7 @@ pub async fn import_is_atomic(store: Store) {
         (
             {
                 let mut batch = import_batch();
-                batch.customers.push(guest("BEFORE@example.com"));
+                batch.customers.push(guest("BEFORE@example.com").into());
                 batch
             },
             "customers.1.email",
@@ -1716,7 +1716,7 @@ pub async fn import_is_atomic(store: Store) {
         (
             {
                 let mut batch = import_batch();
-                batch.subscriptions[0].customer_id = CustomerId(4040);
+                batch.subscriptions[0].subscription.customer_id = CustomerId(4040);
                 batch
             },
             "subscriptions.0.customer_id",
@@ -1724,15 +1724,18 @@ pub async fn import_is_atomic(store: Store) {
         (
             {
                 let mut batch = import_batch();
-                batch.download_grants.push(NewDownloadGrant {
-                    download_id: "x".into(),
-                    customer_id: CustomerId(10),
-                    order_id: OrderId(4040),
-                    product_id: ProductId(77),
-                    downloads_remaining: None,
-                    access_expires: None,
-                    download_count: 0,
-                });
+                batch.download_grants.push(
+                    NewDownloadGrant {
+                        download_id: "x".into(),
+                        customer_id: CustomerId(10),
+                        order_id: OrderId(4040),
+                        product_id: ProductId(77),
+                        downloads_remaining: None,
+                        access_expires: None,
+                        download_count: 0,
+                    }
+                    .into(),
+                );
                 batch
             },
             "download_grants.0.order_id",

@@ -14,7 +14,12 @@
 //!   delete; subscription and download grant changes) updates the customer's
 //!   [`CustomerStats`] in the same transaction. No read computes a total by scanning orders.
 //! - **Index-backed reads.** Lists, counts, searches and single reads use indexes.
-//! - **Atomic imports.** [`CustomerStore::import`] writes a whole batch or nothing.
+//! - **Atomic imports.** An [`ImportSession`] makes everything written through it visible
+//!   at once when committed, or nothing; it streams (memory does not grow with the
+//!   import) and keeps aggregates and indexes exactly as row-by-row writes would.
+//!   [`CustomerStore::import`] writes a whole batch that way.
+//! - **Consistent exports.** An [`ExportSession`] reads every record of one snapshot, in
+//!   pages, kind by kind and by id.
 //! - **Classification.** Not found → [`StoreError::NotFound`]; unique violations →
 //!   [`StoreError::Conflict`]; a reference to a missing record or a value the store cannot
 //!   keep → [`StoreError::Invalid`]; a busy or closed database → [`StoreError::Unavailable`];
@@ -22,6 +27,7 @@
 
 pub mod keys;
 pub mod sqlite;
+mod transfer;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
@@ -34,8 +40,16 @@ use customer_model::{
     Timestamp, Uuid,
 };
 
+pub use customer_model::export::StoredRecord;
+pub use customer_model::import::{
+    CustomerRef, ImportBatch, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
+    ImportSubscription, ImportSummary, RecordKind,
+};
 pub use keys::{ApiKey, KeyKind, KeyPermissions, NewApiKey};
 pub use sqlite::SqliteStore;
+pub use transfer::{
+    ExportOptions, ExportSession, Held, ImportMode, ImportSession, Rejection, Unresolved, Written,
+};
 
 /// What went wrong in the store. Callers branch on the kind.
 #[derive(Debug, thiserror::Error)]
@@ -101,55 +115,6 @@ pub struct CustomerDownload {
     pub file: DownloadFile,
     /// The order's UUID, which dialects use as the order key.
     pub order_uuid: Uuid,
-}
-
-/// How an imported order or grant names its customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomerRef {
-    /// By id (of a customer in the batch or already stored).
-    Id(CustomerId),
-    /// By e-mail address: a guest is created when no customer has it.
-    Email(customer_model::Email),
-}
-
-/// An order of an import batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportOrder {
-    /// The customer.
-    pub customer: CustomerRef,
-    /// The order (its `customer_id` is ignored and resolved from `customer`).
-    pub order: NewOrder,
-}
-
-/// A batch of records written atomically by [`CustomerStore::import`]. Records may
-/// refer to records earlier in the batch or already stored.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportBatch {
-    /// Products.
-    pub products: Vec<NewProduct>,
-    /// Customers.
-    pub customers: Vec<NewCustomer>,
-    /// Orders.
-    pub orders: Vec<ImportOrder>,
-    /// Subscriptions.
-    pub subscriptions: Vec<NewSubscription>,
-    /// Download grants.
-    pub download_grants: Vec<NewDownloadGrant>,
-}
-
-/// How many records an import wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportSummary {
-    /// Products written.
-    pub products: u64,
-    /// Customers written (guests created for orders included).
-    pub customers: u64,
-    /// Orders written.
-    pub orders: u64,
-    /// Subscriptions written.
-    pub subscriptions: u64,
-    /// Download grants written.
-    pub download_grants: u64,
 }
 
 /// The storage boundary. All methods are async; backends keep blocking work off the
@@ -220,8 +185,16 @@ pub trait CustomerStore: Send + Sync + 'static {
     /// A customer's download grants with product and file, oldest first.
     async fn customer_downloads(&self, id: CustomerId) -> StoreResult<Vec<CustomerDownload>>;
 
-    /// Writes a whole batch or nothing.
-    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary>;
+    /// Starts an import: nothing written through the session is visible until it is
+    /// committed. While it runs, reads see the store as it was; other writes wait.
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>>;
+    /// Starts an export of the store as it is now.
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>>;
+    /// Writes a whole batch or nothing. A bad record is [`StoreError::Invalid`] naming it
+    /// by kind and index (`orders.3.customer_id`).
+    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
+        transfer::import_batch(self, batch).await
+    }
     /// The currencies anything was ordered in, by code.
     async fn currencies(&self) -> StoreResult<Vec<Currency>>;
 

@@ -485,6 +485,7 @@ mod sqlite_only {
                 }
                 .validate()
                 .unwrap()
+                .into()
             })
             .collect();
         store

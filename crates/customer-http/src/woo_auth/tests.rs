@@ -13,8 +13,9 @@ use customer_model::{
     Timestamp, Uuid,
 };
 use customer_store::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
-    KeyPermissions, NewApiKey, Page, StoreResult,
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ImportBatch, ImportMode, ImportSession, ImportSummary, KeyKind, KeyPermissions, NewApiKey,
+    Page, StoreResult,
 };
 use http::Method;
 
@@ -120,6 +121,12 @@ impl CustomerStore for KeyStore {
         unimplemented!("not used by authentication")
     }
     async fn import(&self, _: ImportBatch) -> StoreResult<ImportSummary> {
+        unimplemented!("not used by authentication")
+    }
+    async fn begin_import(&self, _: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        unimplemented!("not used by authentication")
+    }
+    async fn begin_export(&self, _: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
         unimplemented!("not used by authentication")
     }
     async fn currencies(&self) -> StoreResult<Vec<Currency>> {

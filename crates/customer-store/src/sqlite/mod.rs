@@ -18,13 +18,16 @@
 //!
 //! # Modules
 //! - `schema`: tables, indexes and migrations.
-//! - `customers`, `ledger`, `list`, `import`, `api_keys`: the statements, as functions
-//!   over a connection that the caller holds in a transaction.
+//! - `customers`, `ledger`, `list`, `api_keys`: the statements, as functions over a
+//!   connection that the caller holds in a transaction.
+//! - `import`, `export`: sessions that hold a connection and a transaction on a thread
+//!   of their own across many calls.
 //! - `codec`: value conversions and error classification.
 
 mod api_keys;
 mod codec;
 mod customers;
+mod export;
 mod import;
 mod ledger;
 mod list;
@@ -44,8 +47,8 @@ use customer_model::{
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
-    NewApiKey, Page, StoreError, StoreResult,
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 use codec::backend;
 
@@ -147,45 +150,6 @@ fn hash_password(plain: &str) -> StoreResult<String> {
         .hash_password(plain.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| backend(format!("hashing a password: {e}")))
-}
-
-/// Hashes the passwords of `customers` (by position; `None` without one) on every core:
-/// at tens of milliseconds per Argon2 hash, a large batch with passwords is otherwise
-/// bound by hashing, not by the database.
-fn hash_passwords(customers: &[NewCustomer]) -> StoreResult<Vec<Option<String>>> {
-    let hash_one = |customer: &NewCustomer| {
-        customer
-            .account
-            .as_ref()
-            .and_then(|a| a.password.as_deref())
-            .map(hash_password)
-            .transpose()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let with_password = customers
-        .iter()
-        .filter(|c| c.account.as_ref().is_some_and(|a| a.password.is_some()))
-        .count();
-    if threads == 1 || with_password < 2 * threads {
-        return customers.iter().map(hash_one).collect();
-    }
-    let chunk = customers.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = customers
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(hash_one).collect::<Vec<_>>()))
-            .collect();
-        let mut hashes = Vec::with_capacity(customers.len());
-        for worker in workers {
-            let part = worker
-                .join()
-                .map_err(|_| backend("a password hashing thread panicked"))?;
-            for hash in part {
-                hashes.push(hash?);
-            }
-        }
-        Ok(hashes)
-    })
 }
 
 impl SqliteStore {
@@ -307,7 +271,11 @@ impl CustomerStore for SqliteStore {
         };
         inner_store
             .write(move |conn| {
-                let id = customers::insert(conn, &new, hash.as_deref())?;
+                let options = customers::InsertOptions {
+                    password_hash: hash.as_deref(),
+                    ..customers::InsertOptions::default()
+                };
+                let id = customers::insert(conn, &new, &options)?;
                 customers::load(conn, id.0)
             })
             .await
@@ -457,19 +425,14 @@ impl CustomerStore for SqliteStore {
             .await
     }
 
-    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
-        let store = self.clone();
-        // Hashing is slow by design; do it before taking the writer so that other writes
-        // are not held up by it.
-        let (batch, hashes) = tokio::task::spawn_blocking(move || {
-            let hashes = hash_passwords(&batch.customers)?;
-            Ok::<_, StoreError>((batch, hashes))
-        })
-        .await
-        .map_err(|e| backend(e.to_string()))??;
-        store
-            .write(move |conn| import::import(conn, &batch, &hashes))
-            .await
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        let session = import::begin(Arc::clone(&self.inner), mode).await?;
+        Ok(Box::new(session))
+    }
+
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
+        let session = export::begin(Arc::clone(&self.inner), options).await?;
+        Ok(Box::new(session))
     }
 
     async fn currencies(&self) -> StoreResult<Vec<Currency>> {

@@ -2,14 +2,16 @@
 //! their conversion into model types. Conversion collects every failure of a record, each
 //! with the dotted path of its field.
 
+use customer_model::import::{
+    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportSubscription,
+};
+use customer_model::keys::{ApiKey, KeyKind, KeyPermissions};
 use customer_model::{
-    Address, Currency, CustomerDraft, CustomerId, DownloadFile, Email, FieldError, NewCustomer,
+    Address, Currency, CustomerDraft, CustomerId, DownloadFile, Email, FieldError,
     NewDownloadGrant, NewLineItem, NewOrder, NewProduct, NewRefund, NewSubscription, OrderId,
     OrderStatus, ProductId, SubscriptionStatus, Timestamp, Uuid,
 };
 use serde::Deserialize;
-
-use super::{CustomerKey, ImportedOrder};
 
 /// One failure of a record: the dotted path of the field and what is wrong.
 pub(super) type Failure = (String, String);
@@ -178,10 +180,12 @@ impl RawProduct {
     }
 }
 
-/// One meta data entry.
+/// One meta data entry; `id` keeps the id another store gave it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMeta {
+    #[serde(default)]
+    id: Option<i64>,
     key: String,
     value: serde_json::Value,
 }
@@ -212,7 +216,11 @@ pub(super) struct RawCustomer {
     #[serde(default)]
     password: Option<String>,
     #[serde(default)]
+    password_hash: Option<String>,
+    #[serde(default)]
     created_at: Option<String>,
+    #[serde(default)]
+    modified_at: Option<String>,
     #[serde(default)]
     billing: RawAddress,
     #[serde(default)]
@@ -224,10 +232,30 @@ pub(super) struct RawCustomer {
 }
 
 impl RawCustomer {
-    pub(super) fn convert(self) -> Result<NewCustomer, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportCustomer, Vec<Failure>> {
         let mut failures = Failures::default();
         let uuid = failures.uuid("uuid", self.uuid.as_deref());
         let created_at = failures.timestamp("created_at", self.created_at.as_deref());
+        let modified_at = failures.timestamp("modified_at", self.modified_at.as_deref());
+        if let Some(hash) = &self.password_hash {
+            if hash.is_empty() {
+                failures.push("password_hash", "must not be empty");
+            } else if self.username.is_none() {
+                failures.push("password_hash", "a guest has no password");
+            } else if self.password.is_some() {
+                failures.push(
+                    "password_hash",
+                    "give either password or password_hash, not both",
+                );
+            }
+        }
+        let mut meta_ids = Vec::with_capacity(self.meta_data.len());
+        for (i, meta) in self.meta_data.iter().enumerate() {
+            meta_ids.push(failures.id(&format!("meta_data.{i}.id"), meta.id));
+        }
+        if meta_ids.iter().all(Option::is_none) {
+            meta_ids.clear();
+        }
         let draft = CustomerDraft {
             id: self.id,
             uuid,
@@ -250,7 +278,12 @@ impl RawCustomer {
             created_at,
         };
         match draft.validate() {
-            Ok(customer) => failures.finish(customer),
+            Ok(customer) => failures.finish(ImportCustomer {
+                customer,
+                password_hash: self.password_hash,
+                modified_at,
+                meta_ids,
+            }),
             Err(errors) => {
                 failures.model(errors);
                 Err(failures.0)
@@ -263,6 +296,8 @@ impl RawCustomer {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLineItem {
+    #[serde(default)]
+    id: Option<i64>,
     #[serde(default)]
     product_id: Option<i64>,
     name: String,
@@ -279,6 +314,8 @@ fn one() -> i64 {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRefund {
+    #[serde(default)]
+    id: Option<i64>,
     amount: String,
     #[serde(default)]
     created_at: Option<String>,
@@ -348,14 +385,14 @@ fn subscription_status(failures: &mut Failures, slug: &str) -> SubscriptionStatu
 }
 
 impl RawOrder {
-    pub(super) fn convert(self) -> Result<ImportedOrder, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportOrder, Vec<Failure>> {
         let mut failures = Failures::default();
         let id = failures.id("id", self.id).map(OrderId);
         let uuid = failures.uuid("uuid", self.uuid.as_deref());
         let customer = match (failures.id("customer_id", self.customer_id), self.email) {
-            (Some(id), None) => Some(CustomerKey::Id(CustomerId(id))),
+            (Some(id), None) => Some(CustomerRef::Id(CustomerId(id))),
             (None, Some(email)) => match Email::parse(&email) {
-                Ok(email) => Some(CustomerKey::Email(email)),
+                Ok(email) => Some(CustomerRef::Email(email)),
                 Err(_) => {
                     failures.push("email", "is not a valid e-mail address");
                     None
@@ -387,7 +424,9 @@ impl RawOrder {
         let paid_at = failures.timestamp("paid_at", self.paid_at.as_deref());
         let completed_at = failures.timestamp("completed_at", self.completed_at.as_deref());
         let mut line_items = Vec::with_capacity(self.line_items.len());
+        let mut line_ids = Vec::with_capacity(self.line_items.len());
         for (i, line) in self.line_items.into_iter().enumerate() {
+            line_ids.push(failures.id(&format!("line_items.{i}.id"), line.id));
             let product_id = failures
                 .id(&format!("line_items.{i}.product_id"), line.product_id)
                 .map(ProductId);
@@ -408,7 +447,9 @@ impl RawOrder {
             });
         }
         let mut refunds = Vec::with_capacity(self.refunds.len());
+        let mut refund_ids = Vec::with_capacity(self.refunds.len());
         for (i, refund) in self.refunds.into_iter().enumerate() {
+            refund_ids.push(failures.id(&format!("refunds.{i}.id"), refund.id));
             let field = format!("refunds.{i}.amount");
             let amount = failures.amount(&field, currency, &refund.amount);
             if amount == Some(0) {
@@ -433,12 +474,20 @@ impl RawOrder {
             return Err(failures.0);
         };
         let customer_id = match &customer {
-            CustomerKey::Id(id) => *id,
+            CustomerRef::Id(id) => *id,
             // Resolved by the store from the e-mail address.
-            CustomerKey::Email(_) => CustomerId(0),
+            CustomerRef::Email(_) => CustomerId(0),
         };
-        failures.finish(ImportedOrder {
+        if line_ids.iter().all(Option::is_none) {
+            line_ids.clear();
+        }
+        if refund_ids.iter().all(Option::is_none) {
+            refund_ids.clear();
+        }
+        failures.finish(ImportOrder {
             customer,
+            line_ids,
+            refund_ids,
             order: NewOrder {
                 id,
                 uuid,
@@ -477,6 +526,8 @@ pub(super) struct RawSubscription {
     #[serde(rename = "type", default)]
     _type: Option<String>,
     #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
     uuid: Option<String>,
     customer_id: i64,
     product_id: i64,
@@ -487,21 +538,25 @@ pub(super) struct RawSubscription {
 }
 
 impl RawSubscription {
-    pub(super) fn convert(self) -> Result<NewSubscription, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportSubscription, Vec<Failure>> {
         let mut failures = Failures::default();
+        let id = failures.id("id", self.id);
         let uuid = failures.uuid("uuid", self.uuid.as_deref());
         let customer_id = failures.id("customer_id", Some(self.customer_id));
         let product_id = failures.id("product_id", Some(self.product_id));
         let status = subscription_status(&mut failures, &self.status);
         let currency = failures.currency("currency", &self.currency);
         let created_at = failures.timestamp("created_at", self.created_at.as_deref());
-        failures.finish(NewSubscription {
-            uuid,
-            customer_id: CustomerId(customer_id.unwrap_or(0)),
-            product_id: ProductId(product_id.unwrap_or(0)),
-            status,
-            currency: currency.unwrap_or_else(unreachable_currency),
-            created_at,
+        failures.finish(ImportSubscription {
+            id,
+            subscription: NewSubscription {
+                uuid,
+                customer_id: CustomerId(customer_id.unwrap_or(0)),
+                product_id: ProductId(product_id.unwrap_or(0)),
+                status,
+                currency: currency.unwrap_or_else(unreachable_currency),
+                created_at,
+            },
         })
     }
 }
@@ -512,6 +567,8 @@ impl RawSubscription {
 pub(super) struct RawDownloadGrant {
     #[serde(rename = "type", default)]
     _type: Option<String>,
+    #[serde(default)]
+    id: Option<i64>,
     download_id: String,
     customer_id: i64,
     order_id: i64,
@@ -525,8 +582,9 @@ pub(super) struct RawDownloadGrant {
 }
 
 impl RawDownloadGrant {
-    pub(super) fn convert(self) -> Result<NewDownloadGrant, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportDownloadGrant, Vec<Failure>> {
         let mut failures = Failures::default();
+        let id = failures.id("id", self.id);
         if self.download_id.is_empty() {
             failures.push("download_id", "is required");
         }
@@ -543,14 +601,74 @@ impl RawDownloadGrant {
             failures.push("download_count", "must not be negative");
         }
         let access_expires = failures.timestamp("access_expires", self.access_expires.as_deref());
-        failures.finish(NewDownloadGrant {
-            download_id: self.download_id,
-            customer_id: CustomerId(customer_id.unwrap_or(0)),
-            order_id: OrderId(order_id.unwrap_or(0)),
-            product_id: ProductId(product_id.unwrap_or(0)),
-            downloads_remaining: self.downloads_remaining,
-            access_expires,
-            download_count: self.download_count,
+        failures.finish(ImportDownloadGrant {
+            id,
+            grant: NewDownloadGrant {
+                download_id: self.download_id,
+                customer_id: CustomerId(customer_id.unwrap_or(0)),
+                order_id: OrderId(order_id.unwrap_or(0)),
+                product_id: ProductId(product_id.unwrap_or(0)),
+                downloads_remaining: self.downloads_remaining,
+                access_expires,
+                download_count: self.download_count,
+            },
+        })
+    }
+}
+
+/// An API key record, as another store kept it (exports write them with `--with-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApiKey {
+    #[serde(rename = "type", default)]
+    _type: Option<String>,
+    id: i64,
+    kind: String,
+    #[serde(default)]
+    description: String,
+    permissions: String,
+    lookup: String,
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    truncated: String,
+    created_at: String,
+    #[serde(default)]
+    last_access: Option<String>,
+}
+
+impl RawApiKey {
+    pub(super) fn convert(self) -> Result<ApiKey, Vec<Failure>> {
+        let mut failures = Failures::default();
+        let id = failures.id("id", Some(self.id));
+        let kind = KeyKind::parse(&self.kind);
+        if kind.is_none() {
+            failures.push("kind", "is not one of woocommerce, edd, bearer");
+        }
+        let permissions = KeyPermissions::parse(&self.permissions);
+        if permissions.is_none() {
+            failures.push("permissions", "is not one of read, write, read_write");
+        }
+        if self.lookup.is_empty() {
+            failures.push("lookup", "is required");
+        }
+        let created_at = failures.timestamp("created_at", Some(&self.created_at));
+        let last_access = failures.timestamp("last_access", self.last_access.as_deref());
+        let (Some(id), Some(kind), Some(permissions), Some(created_at)) =
+            (id, kind, permissions, created_at)
+        else {
+            return Err(failures.0);
+        };
+        failures.finish(ApiKey {
+            id,
+            kind,
+            description: self.description,
+            permissions,
+            lookup: self.lookup,
+            secret: self.secret,
+            truncated: self.truncated,
+            created_at,
+            last_access,
         })
     }
 }
