@@ -254,6 +254,11 @@ pub fn decode_record(
     json: &str,
 ) -> Result<ImportRecord, Vec<ImportError>> {
     fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Vec<raw::Failure>> {
+        // Most records are good: read them at full speed, and only a bad one again with
+        // the bookkeeping that names the field at fault.
+        if let Ok(value) = serde_json::from_str(json) {
+            return Ok(value);
+        }
         let mut deserializer = serde_json::Deserializer::from_str(json);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let field = dotted(error.path());

@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use customer_model::import::{
@@ -23,12 +24,14 @@ use customer_model::import::{
     ImportSubscription, ImportSummary, RecordKind,
 };
 use customer_model::keys::ApiKey;
-use customer_model::{Email, NewCustomer, NewOrder};
+use customer_model::{Email, NewCustomer, NewOrder, OrderStatus};
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::codec::backend;
-use super::{Inner, api_keys, customers, hash_password, ledger, lock};
+use super::{
+    BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, hash_password, ledger, lock,
+};
 use crate::{
     Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved, Written,
 };
@@ -171,6 +174,23 @@ fn run(
     commands: Receiver<Command>,
 ) {
     let mut conn = lock(&inner.writer);
+    let settings = match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            let _ = started.send(Err(error));
+            return;
+        }
+    };
+    serve(&mut conn, mode, started, commands);
+    settings.restore(&conn);
+}
+
+fn serve(
+    conn: &mut Connection,
+    mode: ImportMode,
+    started: oneshot::Sender<StoreResult<()>>,
+    commands: Receiver<Command>,
+) {
     let begun = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)
@@ -200,9 +220,12 @@ fn run(
                 let _ = reply.send(writer.write(&tx, records, unresolved));
             }
             Command::Commit { reply } => {
-                let outcome = writer
-                    .finish(&tx)
-                    .and_then(|summary| tx.commit().map(|()| summary).map_err(Into::into));
+                let started = Instant::now();
+                let outcome = writer.finish(&tx).and_then(|summary| {
+                    tracing::debug!(elapsed = ?started.elapsed(), "import: built what was left for the end");
+                    tx.commit().map(|()| summary).map_err(Into::into)
+                });
+                tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
                 let _ = reply.send(outcome);
                 return;
             }
@@ -210,6 +233,59 @@ fn run(
                 let _ = reply.send(tx.rollback().map_err(Into::into));
                 return;
             }
+        }
+    }
+}
+
+/// The writer connection's settings for the length of an import, and how to put them
+/// back.
+struct ImportSettings {
+    /// The journal was switched from the write-ahead log to a rollback journal.
+    rollback_journal: bool,
+}
+
+impl ImportSettings {
+    /// - Foreign keys off: the session checks every reference itself before it writes
+    ///   (it must, to hold records back), so SQLite's second lookup per reference is
+    ///   waste.
+    /// - Sorting on every core, for the indexes a bulk load builds at the end.
+    /// - A bulk load into a database no other connection has open uses a rollback
+    ///   journal instead of the write-ahead log: pages added to a database are not
+    ///   journaled at all, where the log would hold every page of the load once more and
+    ///   copy it back at the checkpoint. A connection that opens the database meanwhile
+    ///   waits for the import (reads included); one already open keeps the log.
+    fn apply(conn: &Connection, mode: ImportMode, file: bool) -> StoreResult<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        conn.pragma_update(None, "threads", threads as i64)?;
+        conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+        let mut settings = Self {
+            rollback_journal: false,
+        };
+        if file && mode == ImportMode::Auto && is_empty(conn)? {
+            // Refused at once (busy) when another connection has the database open: the
+            // load then goes through the log.
+            conn.busy_timeout(Duration::ZERO)?;
+            let journal = conn.query_row("PRAGMA journal_mode = DELETE", [], |row| {
+                row.get::<_, String>(0)
+            });
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            settings.rollback_journal =
+                journal.is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
+        }
+        Ok(settings)
+    }
+
+    /// Puts the connection back as every other write expects it.
+    fn restore(self, conn: &Connection) {
+        let _ = conn.pragma_update(None, "foreign_keys", "ON");
+        let _ = conn.pragma_update(None, "threads", 0);
+        let _ = conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB);
+        if self.rollback_journal {
+            // The next open switches again if this fails; the data is committed either way.
+            let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            });
         }
     }
 }
@@ -247,6 +323,7 @@ fn unresolved_reference(unresolved: Unresolved, field: String, reason: String) -
 struct Writer {
     /// `Some` in a bulk load: what was dropped, to build again at the end.
     bulk: Option<Vec<Dropped>>,
+    known: KnownIds,
     summary: ImportSummary,
     refused: bool,
 }
@@ -259,6 +336,7 @@ impl Writer {
         };
         Ok(Self {
             bulk,
+            known: KnownIds::default(),
             summary: ImportSummary::default(),
             refused: false,
         })
@@ -305,9 +383,10 @@ impl Writer {
         aggregates: &mut ledger::PendingAggregates,
     ) -> StoreResult<Outcome> {
         let outcome = match record {
-            ImportRecord::Product(product) => {
-                ledger::insert_product(conn, product).map(|_| Outcome::Written)
-            }
+            ImportRecord::Product(product) => ledger::insert_product(conn, product).map(|id| {
+                self.known.products.insert(id.0);
+                Outcome::Written
+            }),
             ImportRecord::Customer(customer) => self.customer(conn, customer),
             ImportRecord::Order(order) => self.order(conn, order, unresolved, aggregates),
             ImportRecord::Subscription(subscription) => {
@@ -342,7 +421,8 @@ impl Writer {
             meta_ids: &imported.meta_ids,
             without_search_row: false,
         };
-        customers::insert(conn, &imported.customer, &options)?;
+        let id = customers::insert(conn, &imported.customer, &options)?;
+        self.known.customers.insert(id.0);
         Ok(Outcome::Written)
     }
 
@@ -356,7 +436,7 @@ impl Writer {
         let order = &imported.order;
         for (i, line) in order.line_items.iter().enumerate() {
             if let Some(product) = line.product_id
-                && !ledger::product_exists(conn, product.0)?
+                && !self.known.product(conn, product.0)?
             {
                 return Ok(unresolved_reference(
                     unresolved,
@@ -367,7 +447,7 @@ impl Writer {
         }
         let customer_id = match &imported.customer {
             CustomerRef::Id(id) => {
-                if !customers::exists(conn, id.0)? {
+                if !self.known.customer(conn, id.0)? {
                     return Ok(unresolved_reference(
                         unresolved,
                         "customer_id".into(),
@@ -383,6 +463,7 @@ impl Writer {
                     let guest = guest_for(order, email);
                     let id = customers::insert(conn, &guest, &customers::InsertOptions::default())
                         .map_err(|error| within("email", error))?;
+                    self.known.customers.insert(id.0);
                     self.summary.count(RecordKind::Customer);
                     id.0
                 }
@@ -397,7 +478,8 @@ impl Writer {
         } else {
             Some(aggregates)
         };
-        ledger::write_order(conn, order, customer_id, "", &ids, aggregates)?;
+        let id = ledger::write_order(conn, order, customer_id, "", &ids, aggregates)?;
+        self.known.orders.insert(id.0);
         Ok(Outcome::Written)
     }
 
@@ -408,7 +490,7 @@ impl Writer {
         unresolved: Unresolved,
     ) -> StoreResult<Outcome> {
         let subscription = &imported.subscription;
-        if let Some(outcome) = missing_customer_or_product(
+        if let Some(outcome) = self.known.missing_customer_or_product(
             conn,
             subscription.customer_id.0,
             subscription.product_id.0,
@@ -428,12 +510,15 @@ impl Writer {
         unresolved: Unresolved,
     ) -> StoreResult<Outcome> {
         let grant = &imported.grant;
-        if let Some(outcome) =
-            missing_customer_or_product(conn, grant.customer_id.0, grant.product_id.0, unresolved)?
-        {
+        if let Some(outcome) = self.known.missing_customer_or_product(
+            conn,
+            grant.customer_id.0,
+            grant.product_id.0,
+            unresolved,
+        )? {
             return Ok(outcome);
         }
-        if !ledger::order_exists(conn, grant.order_id.0)? {
+        if !self.known.order(conn, grant.order_id.0)? {
             return Ok(unresolved_reference(
                 unresolved,
                 "order_id".into(),
@@ -472,28 +557,97 @@ impl Writer {
     }
 }
 
-/// The outcome for a record whose customer or product is not stored, if either is not.
-fn missing_customer_or_product(
-    conn: &Connection,
-    customer_id: i64,
-    product_id: i64,
-    unresolved: Unresolved,
-) -> StoreResult<Option<Outcome>> {
-    if !customers::exists(conn, customer_id)? {
-        return Ok(Some(unresolved_reference(
-            unresolved,
-            "customer_id".into(),
-            format!("no customer has id {customer_id}"),
-        )));
+/// Ids at or above this are looked up every time: below it, a bitmap of at most
+/// 16 MiB per kind remembers them.
+const KNOWN_ID_LIMIT: i64 = 1 << 27;
+
+/// Ids known to be stored, so that a record naming one costs no lookup: most records of
+/// an import name records written just before.
+#[derive(Default)]
+struct IdBitmap(Vec<u64>);
+
+impl IdBitmap {
+    fn insert(&mut self, id: i64) {
+        if (0..KNOWN_ID_LIMIT).contains(&id) {
+            let (word, bit) = (id as usize / 64, id as usize % 64);
+            if word >= self.0.len() {
+                self.0.resize((word + 1).next_power_of_two(), 0);
+            }
+            self.0[word] |= 1 << bit;
+        }
     }
-    if !ledger::product_exists(conn, product_id)? {
-        return Ok(Some(unresolved_reference(
-            unresolved,
-            "product_id".into(),
-            format!("no product has id {product_id}"),
-        )));
+
+    fn contains(&self, id: i64) -> bool {
+        (0..KNOWN_ID_LIMIT).contains(&id)
+            && self
+                .0
+                .get(id as usize / 64)
+                .is_some_and(|word| word & (1 << (id as usize % 64)) != 0)
     }
-    Ok(None)
+}
+
+/// The ids an import knows to be stored: written by it, or found stored.
+#[derive(Default)]
+struct KnownIds {
+    customers: IdBitmap,
+    products: IdBitmap,
+    orders: IdBitmap,
+}
+
+impl KnownIds {
+    fn customer(&mut self, conn: &Connection, id: i64) -> StoreResult<bool> {
+        known(&mut self.customers, id, || customers::exists(conn, id))
+    }
+
+    fn product(&mut self, conn: &Connection, id: i64) -> StoreResult<bool> {
+        known(&mut self.products, id, || ledger::product_exists(conn, id))
+    }
+
+    fn order(&mut self, conn: &Connection, id: i64) -> StoreResult<bool> {
+        known(&mut self.orders, id, || ledger::order_exists(conn, id))
+    }
+
+    /// The outcome for a record whose customer or product is not stored, if either is
+    /// not.
+    fn missing_customer_or_product(
+        &mut self,
+        conn: &Connection,
+        customer_id: i64,
+        product_id: i64,
+        unresolved: Unresolved,
+    ) -> StoreResult<Option<Outcome>> {
+        if !self.customer(conn, customer_id)? {
+            return Ok(Some(unresolved_reference(
+                unresolved,
+                "customer_id".into(),
+                format!("no customer has id {customer_id}"),
+            )));
+        }
+        if !self.product(conn, product_id)? {
+            return Ok(Some(unresolved_reference(
+                unresolved,
+                "product_id".into(),
+                format!("no product has id {product_id}"),
+            )));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `id` is stored: from `bitmap`, else from `lookup` (remembered when found).
+fn known(
+    bitmap: &mut IdBitmap,
+    id: i64,
+    lookup: impl FnOnce() -> StoreResult<bool>,
+) -> StoreResult<bool> {
+    if bitmap.contains(id) {
+        return Ok(true);
+    }
+    let found = lookup()?;
+    if found {
+        bitmap.insert(id);
+    }
+    Ok(found)
 }
 
 /// Names `field` in an error of a record written on behalf of another (a guest created
@@ -545,8 +699,26 @@ fn is_empty(conn: &Connection) -> StoreResult<bool> {
     )?)
 }
 
+/// The page cache while records are written, KiB: room for the B-trees written out of
+/// order (e-mail addresses, usernames) of a few million customers.
+const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+/// The page cache while a bulk load builds its indexes, KiB. SQLite sorts in runs of the
+/// cache's size, one per sorting thread, so this bounds the memory of the builds; the
+/// builds read and write in order and gain little from a larger cache.
+const BUILD_CACHE_KIB: i64 = 32 * 1024;
+
+/// Indexes a bulk load keeps up to date as it writes: their keys grow with the rows as
+/// they are written (a customer's addresses and meta data, an order's lines and refunds
+/// follow it), so each write appends at the end, cheaper than a sort afterwards.
+const GROWING_INDEXES: [&str; 4] = [
+    "customer_emails_customer",
+    "customer_meta_customer",
+    "order_items_order",
+    "refunds_order",
+];
+
 /// Drops the secondary indexes (the unique ones stay: they decide conflicts record by
-/// record) and the triggers, and returns them to build again.
+/// record; so do [`GROWING_INDEXES`]) and the triggers, and returns them to build again.
 fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
     let dropped: Vec<Dropped> = conn
         .prepare(
@@ -564,7 +736,10 @@ fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
                 sql: row.get(2)?,
             })
         })?
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<Dropped>, _>>()?
+        .into_iter()
+        .filter(|object| !GROWING_INDEXES.contains(&object.name.as_str()))
+        .collect();
     for object in &dropped {
         let kind = if object.kind == "index" {
             "INDEX"
@@ -579,11 +754,10 @@ fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
 /// After a bulk load: the aggregates from the rows, then the indexes and triggers, then
 /// the kept counts, as row-by-row writes would have left them.
 fn build_after_bulk(conn: &Connection, dropped: &[Dropped]) -> StoreResult<()> {
+    conn.pragma_update(None, "cache_size", -BUILD_CACHE_KIB)?;
+    let started = Instant::now();
     conn.execute_batch(
-        "INSERT INTO customer_order_stats (customer_id, currency, status, orders, total, refunded)
-             SELECT customer_id, currency, status, COUNT(*), SUM(total), SUM(refunded)
-             FROM orders GROUP BY customer_id, currency, status;
-         INSERT INTO customer_subscription_stats (customer_id, status, count)
+        "INSERT INTO customer_subscription_stats (customer_id, status, count)
              SELECT customer_id, status, COUNT(*) FROM subscriptions
              GROUP BY customer_id, status;
          UPDATE customers SET download_count = grants.downloads
@@ -591,9 +765,11 @@ fn build_after_bulk(conn: &Connection, dropped: &[Dropped]) -> StoreResult<()> {
                    FROM download_grants GROUP BY customer_id) AS grants
              WHERE customers.id = grants.customer_id;",
     )?;
-    build_first_and_last_orders(conn)?;
+    build_order_aggregates(conn)?;
+    tracing::debug!(elapsed = ?started.elapsed(), "bulk import: aggregates built");
     for object in dropped {
         conn.execute_batch(&object.sql)?;
+        tracing::debug!(elapsed = ?started.elapsed(), name = object.name, "bulk import: built");
     }
     conn.execute_batch(
         "UPDATE customer_counts SET
@@ -612,76 +788,108 @@ fn build_after_bulk(conn: &Connection, dropped: &[Dropped]) -> StoreResult<()> {
     Ok(())
 }
 
-/// Each customer's first and last order per currency, ties broken by id as row-by-row
-/// writes break them, and the customer's last order over all currencies: one ordered
-/// pass over the orders, writing rows in key order.
-fn build_first_and_last_orders(conn: &Connection) -> StoreResult<()> {
-    struct Edge {
+/// Each customer's figures per currency and status, first and last order per currency
+/// (ties broken by id, as row-by-row writes break them) and last order over all
+/// currencies: one pass over the orders in customer, currency and time order, writing
+/// every row in key order.
+fn build_order_aggregates(conn: &Connection) -> StoreResult<()> {
+    const STATUSES: usize = OrderStatus::ALL.len();
+    /// One customer's orders in one currency.
+    struct Group {
         customer_id: i64,
         currency: String,
         first: (i64, i64),
         last: (i64, i64),
+        /// `[orders, total, refunded]` by status index.
+        buckets: [[i64; 3]; STATUSES],
     }
-    let mut insert = conn.prepare_cached(
+    let mut add_bucket = conn.prepare_cached(
+        "INSERT INTO customer_order_stats (customer_id, currency, status, orders, total, refunded)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut add_edges = conn.prepare_cached(
         "INSERT INTO customer_currency (customer_id, currency, first_order_at, first_order_id,
              last_order_at, last_order_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut last_order =
+    let mut set_last_order =
         conn.prepare_cached("UPDATE customers SET last_order_at = ?2 WHERE id = ?1")?;
-    let mut flush_customer =
-        |customer_id: i64, at: i64| last_order.execute(params![customer_id, at]);
+    let mut write_group = |group: &Group| -> rusqlite::Result<()> {
+        for (status, [orders, total, refunded]) in group.buckets.iter().enumerate() {
+            if *orders > 0 {
+                add_bucket.execute(params![
+                    group.customer_id,
+                    group.currency,
+                    status as i64,
+                    orders,
+                    total,
+                    refunded
+                ])?;
+            }
+        }
+        add_edges.execute(params![
+            group.customer_id,
+            group.currency,
+            group.first.0,
+            group.first.1,
+            group.last.0,
+            group.last.1
+        ])?;
+        Ok(())
+    };
     let mut statement = conn.prepare(
-        "SELECT customer_id, currency, created_at, id FROM orders
+        "SELECT customer_id, currency, status, total, refunded, created_at, id FROM orders
          ORDER BY customer_id, currency, created_at, id",
     )?;
     let mut rows = statement.query([])?;
-    let mut edge: Option<Edge> = None;
+    let mut group: Option<Group> = None;
     let mut customer_last: Option<(i64, i64)> = None;
-    let mut write_edge = |edge: &Edge| {
-        insert.execute(params![
-            edge.customer_id,
-            edge.currency,
-            edge.first.0,
-            edge.first.1,
-            edge.last.0,
-            edge.last.1
-        ])
-    };
     while let Some(row) = rows.next()? {
         let customer_id: i64 = row.get(0)?;
-        let currency: String = row.get(1)?;
-        let placed: (i64, i64) = (row.get(2)?, row.get(3)?);
-        match &mut edge {
-            Some(current) if current.customer_id == customer_id && current.currency == currency => {
-                current.last = placed;
+        let status = usize::try_from(row.get::<_, i64>(2)?)
+            .unwrap_or(0)
+            .min(STATUSES - 1);
+        let figures = [1, row.get(3)?, row.get(4)?];
+        let placed: (i64, i64) = (row.get(5)?, row.get(6)?);
+        let same = group.as_ref().is_some_and(|g| {
+            g.customer_id == customer_id
+                && row
+                    .get_ref(1)
+                    .ok()
+                    .and_then(|c| c.as_str().ok())
+                    .is_some_and(|c| c == g.currency)
+        });
+        if !same {
+            if let Some(done) = group.take() {
+                write_group(&done)?;
             }
-            _ => {
-                if let Some(done) = edge.take() {
-                    write_edge(&done)?;
-                }
-                edge = Some(Edge {
-                    customer_id,
-                    currency,
-                    first: placed,
-                    last: placed,
-                });
-            }
+            group = Some(Group {
+                customer_id,
+                currency: row.get(1)?,
+                first: placed,
+                last: placed,
+                buckets: [[0; 3]; STATUSES],
+            });
+        }
+        let current = group.as_mut().expect("a group was just started");
+        current.last = placed;
+        for (sum, add) in current.buckets[status].iter_mut().zip(figures) {
+            *sum += add;
         }
         match &mut customer_last {
             Some((id, at)) if *id == customer_id => *at = (*at).max(placed.0),
             _ => {
                 if let Some((id, at)) = customer_last.replace((customer_id, placed.0)) {
-                    flush_customer(id, at)?;
+                    set_last_order.execute(params![id, at])?;
                 }
             }
         }
     }
-    if let Some(done) = edge {
-        write_edge(&done)?;
+    if let Some(done) = group {
+        write_group(&done)?;
     }
     if let Some((id, at)) = customer_last {
-        flush_customer(id, at)?;
+        set_last_order.execute(params![id, at])?;
     }
     Ok(())
 }

@@ -16,6 +16,43 @@ use serde::Deserialize;
 /// One failure of a record: the dotted path of the field and what is wrong.
 pub(super) type Failure = (String, String);
 
+/// The name of a field, made into its dotted path only when a failure needs it: most
+/// records have none, and formatting a path for every line of every order costs.
+#[derive(Debug, Clone, Copy)]
+enum Field<'a> {
+    /// A field of the record: `total`.
+    Plain(&'a str),
+    /// A field of an element of an array: `line_items.0.total`.
+    Item(&'a str, usize, &'a str),
+}
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Plain(name) => f.write_str(name),
+            Self::Item(array, index, name) => write!(f, "{array}.{index}.{name}"),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Field<'a> {
+    fn from(name: &'a str) -> Self {
+        Self::Plain(name)
+    }
+}
+
+impl<'a> From<(&'a str, usize, &'a str)> for Field<'a> {
+    fn from((array, index, name): (&'a str, usize, &'a str)) -> Self {
+        Self::Item(array, index, name)
+    }
+}
+
+impl From<Field<'_>> for String {
+    fn from(field: Field<'_>) -> Self {
+        field.to_string()
+    }
+}
+
 /// Collects the failures of one record.
 #[derive(Default)]
 struct Failures(Vec<Failure>);
@@ -40,48 +77,60 @@ impl Failures {
     }
 
     /// A positive id, or a failure.
-    fn id(&mut self, field: &str, id: Option<i64>) -> Option<i64> {
+    fn id<'f>(&mut self, field: impl Into<Field<'f>>, id: Option<i64>) -> Option<i64> {
         match id {
             Some(id) if id <= 0 => {
-                self.push(field, "must be a positive integer");
+                self.push(field.into(), "must be a positive integer");
                 None
             }
             other => other,
         }
     }
 
-    fn uuid(&mut self, field: &str, text: Option<&str>) -> Option<Uuid> {
+    fn uuid<'f>(&mut self, field: impl Into<Field<'f>>, text: Option<&str>) -> Option<Uuid> {
         let text = text?;
         Uuid::parse_str(text)
-            .map_err(|_| self.push(field, "is not a UUID"))
+            .map_err(|_| self.push(field.into(), "is not a UUID"))
             .ok()
     }
 
-    fn timestamp(&mut self, field: &str, text: Option<&str>) -> Option<Timestamp> {
+    fn timestamp<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        text: Option<&str>,
+    ) -> Option<Timestamp> {
         let text = text?;
         text.parse::<Timestamp>()
-            .map_err(|_| self.push(field, "is not an RFC 3339 timestamp with an offset"))
+            .map_err(|_| self.push(field.into(), "is not an RFC 3339 timestamp with an offset"))
             .ok()
     }
 
-    fn currency(&mut self, field: &str, code: &str) -> Option<Currency> {
+    fn currency<'f>(&mut self, field: impl Into<Field<'f>>, code: &str) -> Option<Currency> {
         Currency::parse(code)
-            .map_err(|_| self.push(field, "is not an ISO 4217 currency code"))
+            .map_err(|_| self.push(field.into(), "is not an ISO 4217 currency code"))
             .ok()
     }
 
     /// An amount in major units of `currency`, not negative. Without a currency (it was
     /// invalid, and said so) there is nothing to check it against.
-    fn amount(&mut self, field: &str, currency: Option<Currency>, text: &str) -> Option<i64> {
+    fn amount<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        currency: Option<Currency>,
+        text: &str,
+    ) -> Option<i64> {
         let currency = currency?;
         match currency.parse_major(text) {
             Ok(minor) if minor < 0 => {
-                self.push(field, "must not be negative");
+                self.push(field.into(), "must not be negative");
                 None
             }
             Ok(minor) => Some(minor),
             Err(error) => {
-                self.push(field, format!("is not a valid {currency} amount: {error}"));
+                self.push(
+                    field.into(),
+                    format!("is not a valid {currency} amount: {error}"),
+                );
                 None
             }
         }
@@ -251,7 +300,7 @@ impl RawCustomer {
         }
         let mut meta_ids = Vec::with_capacity(self.meta_data.len());
         for (i, meta) in self.meta_data.iter().enumerate() {
-            meta_ids.push(failures.id(&format!("meta_data.{i}.id"), meta.id));
+            meta_ids.push(failures.id(("meta_data", i, "id"), meta.id));
         }
         if meta_ids.iter().all(Option::is_none) {
             meta_ids.clear();
@@ -426,9 +475,9 @@ impl RawOrder {
         let mut line_items = Vec::with_capacity(self.line_items.len());
         let mut line_ids = Vec::with_capacity(self.line_items.len());
         for (i, line) in self.line_items.into_iter().enumerate() {
-            line_ids.push(failures.id(&format!("line_items.{i}.id"), line.id));
+            line_ids.push(failures.id(("line_items", i, "id"), line.id));
             let product_id = failures
-                .id(&format!("line_items.{i}.product_id"), line.product_id)
+                .id(("line_items", i, "product_id"), line.product_id)
                 .map(ProductId);
             if line.quantity <= 0 {
                 failures.push(
@@ -437,7 +486,7 @@ impl RawOrder {
                 );
             }
             let line_total = failures
-                .amount(&format!("line_items.{i}.total"), currency, &line.total)
+                .amount(("line_items", i, "total"), currency, &line.total)
                 .unwrap_or(0);
             line_items.push(NewLineItem {
                 product_id,
@@ -449,17 +498,15 @@ impl RawOrder {
         let mut refunds = Vec::with_capacity(self.refunds.len());
         let mut refund_ids = Vec::with_capacity(self.refunds.len());
         for (i, refund) in self.refunds.into_iter().enumerate() {
-            refund_ids.push(failures.id(&format!("refunds.{i}.id"), refund.id));
-            let field = format!("refunds.{i}.amount");
-            let amount = failures.amount(&field, currency, &refund.amount);
+            refund_ids.push(failures.id(("refunds", i, "id"), refund.id));
+            let field = Field::Item("refunds", i, "amount");
+            let amount = failures.amount(field, currency, &refund.amount);
             if amount == Some(0) {
                 failures.push(field, "must be more than zero");
             }
             let amount = amount.unwrap_or(0);
-            let created_at = failures.timestamp(
-                &format!("refunds.{i}.created_at"),
-                refund.created_at.as_deref(),
-            );
+            let created_at =
+                failures.timestamp(("refunds", i, "created_at"), refund.created_at.as_deref());
             refunds.push(NewRefund {
                 amount,
                 created_at,
