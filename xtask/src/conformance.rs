@@ -6,16 +6,11 @@
 //! the keys come from `CONFORMANCE_*` environment variables. The case format is
 //! `fixtures/conformance/README.md`.
 
-mod case;
-mod matcher;
-mod oauth;
-mod ordered;
-mod replay;
+mod client;
 mod report;
 #[cfg(test)]
 mod self_test;
 mod server;
-mod vars;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,20 +18,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use case::CaseFile;
-use replay::{Target, replay_case};
+use client::Client;
+use conformance::SLUGS;
+use conformance::case::CaseFile;
+use conformance::replay::{self, DialectRun, replay_case};
+use conformance::vars::{KEY_VARIABLES, Variables, env_name};
 use report::DialectResult;
-use vars::{KEY_VARIABLES, Variables, env_name};
-
-/// The dialect folders, in the order the table lists them.
-pub(crate) const SLUGS: [&str; 6] = [
-    "wc-v3",
-    "wc-v2",
-    "wc-legacy-v3",
-    "edd-v1",
-    "edd-v2",
-    "easycart-v1",
-];
 
 /// Replays the conformance cases against a live server.
 #[derive(Debug, Default, Parser)]
@@ -146,7 +133,7 @@ fn run_dialect(
     let started = std::time::Instant::now();
     // Our server, kept alive until the cases are done.
     let mut server = None;
-    let mut target = match &options.against {
+    let (mut dialect_run, mut client) = match &options.against {
         Some(url) => {
             let mut vars = Variables::default();
             for name in KEY_VARIABLES {
@@ -155,18 +142,23 @@ fn run_dialect(
                 }
             }
             let site_url = std::env::var("CONFORMANCE_SITE_URL").unwrap_or_else(|_| url.clone());
-            Target::new(url, &site_url, vars)
+            (DialectRun::new(&site_url, vars), Client::new(url))
         }
         None => {
             let binary = clientele.as_ref().expect("built above");
             let (started, vars) = server::start(binary.path(), folder)?;
-            let target = Target::new(started.base_url(), server::SITE_URL, vars);
+            let pair = (
+                DialectRun::new(conformance::setup::SITE_URL, vars),
+                Client::new(started.base_url()),
+            );
             server = Some(started);
-            target
+            pair
         }
     };
     for case in cases {
-        result.cases.push(replay_case(&mut target, case));
+        result
+            .cases
+            .push(replay_case(&mut dialect_run, &mut client, case));
     }
     eprintln!(
         "==> {}: {} case(s) in {:.2} s (server start included)",

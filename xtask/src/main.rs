@@ -1,12 +1,16 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
-//! - `ci`: everything CI checks, in order: formatting, lints, docs, tests, conformance.
+//! - `ci`: everything CI checks, in order: formatting, lints, docs, tests (the tidy tests
+//!   of [`tidy`] among them), unreferenced snapshots, conformance.
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
 //! - `gen`: a deterministic NDJSON data set in the import format (`cargo xtask gen --help`).
 
 mod conformance;
 mod r#gen;
+mod tidy;
 
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -34,6 +38,17 @@ type Step = (
 
 /// Runs the checks CI runs, stopping at the first failure.
 fn ci() -> ExitCode {
+    // insta writes the path of every snapshot a test asserts to this file, so that
+    // snapshots no test uses any more are found (what `cargo insta test
+    // --unreferenced=reject` does).
+    let scratch = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("==> cannot make a scratch folder: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let references = scratch.path().join("snapshot-references.txt");
     let steps: [Step; 4] = [
         ("format", &["fmt", "--all", "--check"], &[]),
         (
@@ -58,10 +73,12 @@ fn ci() -> ExitCode {
     ];
     for (name, args, env) in steps {
         eprintln!("==> {name}: cargo {}", args.join(" "));
-        let status = Command::new(env!("CARGO"))
-            .args(args)
-            .envs(env.iter().copied())
-            .status();
+        let mut command = Command::new(env!("CARGO"));
+        command.args(args).envs(env.iter().copied());
+        if name == "tests" {
+            command.env("INSTA_SNAPSHOT_REFERENCES_FILE", &references);
+        }
+        let status = command.status();
         match status {
             Ok(status) if status.success() => {}
             Ok(status) => {
@@ -73,6 +90,15 @@ fn ci() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    eprintln!("==> snapshots: every committed snapshot is asserted by a test");
+    let unreferenced = unreferenced_snapshots(&conformance::workspace_root(), &references);
+    if !unreferenced.is_empty() {
+        eprintln!("==> snapshots no test asserts (delete them or restore their tests):");
+        for path in unreferenced {
+            eprintln!("    {}", path.display());
+        }
+        return ExitCode::FAILURE;
     }
     eprintln!("==> conformance: cargo xtask conformance");
     match conformance::run(&conformance::Options::default()) {
@@ -88,4 +114,58 @@ fn ci() -> ExitCode {
     }
     eprintln!("==> all checks passed");
     ExitCode::SUCCESS
+}
+
+/// The `.snap` files under `crates/` that no test asserted, by the references file insta
+/// wrote during the tests.
+fn unreferenced_snapshots(root: &Path, references: &Path) -> Vec<PathBuf> {
+    let asserted: BTreeSet<PathBuf> = std::fs::read_to_string(references)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| std::fs::canonicalize(line).ok())
+        .collect();
+    let mut unreferenced = Vec::new();
+    let mut pending = vec![root.join("crates")];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if entry.file_name() != "target" {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|ext| ext == "snap") {
+                let known = std::fs::canonicalize(&path).is_ok_and(|path| asserted.contains(&path));
+                if !known {
+                    unreferenced.push(path.strip_prefix(root).unwrap_or(&path).to_owned());
+                }
+            }
+        }
+    }
+    unreferenced.sort();
+    unreferenced
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_without_a_reference_are_listed() {
+        let root = tempfile::tempdir().unwrap();
+        let snapshots = root.path().join("crates/a/tests/snapshots");
+        std::fs::create_dir_all(&snapshots).unwrap();
+        for name in ["used.snap", "stale.snap", "notes.txt"] {
+            std::fs::write(snapshots.join(name), "").unwrap();
+        }
+        let references = root.path().join("references.txt");
+        std::fs::write(
+            &references,
+            format!("{}\n", snapshots.join("used.snap").display()),
+        )
+        .unwrap();
+        assert_eq!(
+            unreferenced_snapshots(root.path(), &references),
+            [PathBuf::from("crates/a/tests/snapshots/stale.snap")]
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The site's settings, as the original systems keep them in their options.
 
 use customer_model::Currency;
+use customer_wire::{SiteUrl, edd};
 use jiff::tz::TimeZone;
 
 /// Settings every dialect reads.
@@ -20,6 +21,16 @@ pub struct SiteConfig {
 }
 
 impl SiteConfig {
+    /// The home URL.
+    pub fn url(&self) -> SiteUrl<'_> {
+        SiteUrl::new(&self.site_url)
+    }
+
+    /// The EDD version of unversioned requests.
+    pub fn edd_version(&self) -> edd::Version {
+        edd::Version::from_number(self.edd_default_version)
+    }
+
     /// Settings for tests and the default server: `http://127.0.0.1:8080`, UTC, USD.
     pub fn local(site_url: &str) -> Self {
         Self {

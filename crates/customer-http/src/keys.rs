@@ -20,6 +20,16 @@ pub struct IssuedKey {
     pub stored: NewApiKey,
 }
 
+/// The printed object: each field a string, in order.
+fn printed(fields: &[(&str, &str)]) -> serde_json::Value {
+    serde_json::Value::Object(
+        fields
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), serde_json::Value::from(*value)))
+            .collect(),
+    )
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::fill(&mut buffer[..]);
@@ -55,10 +65,10 @@ pub fn issue(kind: KeyKind, permissions: KeyPermissions, description: &str) -> I
             let consumer_key = format!("ck_{}", random_hex(20));
             let consumer_secret = format!("cs_{}", random_hex(20));
             IssuedKey {
-                shown: serde_json::json!({
-                    "consumer_key": consumer_key,
-                    "consumer_secret": consumer_secret,
-                }),
+                shown: printed(&[
+                    ("consumer_key", &consumer_key),
+                    ("consumer_secret", &consumer_secret),
+                ]),
                 stored: NewApiKey {
                     kind,
                     description: description.to_owned(),
@@ -74,7 +84,7 @@ pub fn issue(kind: KeyKind, permissions: KeyPermissions, description: &str) -> I
             let secret = random_hex(16);
             let token = edd_token(&secret, &key);
             IssuedKey {
-                shown: serde_json::json!({ "key": key, "secret": secret, "token": token }),
+                shown: printed(&[("key", &key), ("secret", &secret), ("token", &token)]),
                 stored: NewApiKey {
                     kind,
                     description: description.to_owned(),
@@ -88,7 +98,7 @@ pub fn issue(kind: KeyKind, permissions: KeyPermissions, description: &str) -> I
         KeyKind::Bearer => {
             let token = random_hex(32);
             IssuedKey {
-                shown: serde_json::json!({ "token": token }),
+                shown: printed(&[("token", &token)]),
                 stored: NewApiKey {
                     kind,
                     description: description.to_owned(),

@@ -1,15 +1,17 @@
 //! The HTTP server of clientele: one port, every dialect.
 //!
 //! [`handle`] is the whole server as a function from a request to a response: it picks
-//! the dialect from the path ([`routes`]), applies that dialect's authentication, parsing
-//! order and error precedence, calls the [`CustomerStore`], and encodes with
-//! `customer-wire`. [`serve`] runs it on a socket (plain or TLS) with graceful shutdown.
-//! Tests call [`handle`] directly, with no socket.
+//! the dialect ([`routes`]), runs that dialect's pipeline (decode → authenticate → store
+//! → encode, crossing into `customer-wire` once each way), and turns the wire crate's
+//! reply into a response ([`request::into_response`]). [`serve`] runs it on a socket
+//! (plain or TLS) with graceful shutdown. Tests call [`handle`] directly, with no socket.
 //!
-//! This crate holds no SQL and no JSON field names: bodies are the wire crate's business.
+//! This crate holds no SQL and no bytes of any dialect: every body, header and error
+//! code is the wire crate's business.
 
 pub mod config;
 pub mod dialects;
+pub mod fault;
 pub mod keys;
 pub mod request;
 pub mod routes;

@@ -1,10 +1,14 @@
 //! The request and response types of [`crate::handle`]: whole bodies, plus what the
-//! connection tells (TLS or not, the peer).
+//! connection tells (TLS or not, the peer); the codecs' view of a request
+//! ([`Request::incoming`]) and the one conversion of a codec's [`Reply`] into a response
+//! ([`into_response`]).
 
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Uri};
+use customer_wire::Reply;
+use customer_wire::request::{Headers, Incoming};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::Full;
 
 /// A request with its whole body read.
@@ -53,6 +57,57 @@ impl Request {
     pub fn query(&self) -> &str {
         self.uri.query().unwrap_or("")
     }
+
+    /// Whether the request counts as HTTPS: a TLS connection, or `X-Forwarded-Proto:
+    /// https` when the operator trusts a proxy to say so.
+    pub fn is_https(&self, trust_forwarded_proto: bool) -> bool {
+        self.tls
+            || (trust_forwarded_proto
+                && self
+                    .headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.eq_ignore_ascii_case("https")))
+    }
+
+    /// The request as the codecs read it; the query string is parsed here, once.
+    pub fn incoming(&self, trust_forwarded_proto: bool) -> Incoming<'_> {
+        let target = self
+            .uri
+            .path_and_query()
+            .map_or("/", |target| target.as_str());
+        let headers = Headers::new(
+            self.headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        );
+        Incoming::new(
+            self.method.as_str(),
+            target,
+            headers,
+            &self.body,
+            self.is_https(trust_forwarded_proto),
+        )
+    }
+}
+
+/// The response for a codec's reply: its status, its headers in order (a header the
+/// HTTP types cannot carry is left out), and its body.
+pub fn into_response(reply: Reply) -> Response {
+    let body = reply.body_bytes();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    response
 }
 
 /// A response with a whole body.

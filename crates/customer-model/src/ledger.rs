@@ -69,9 +69,14 @@ impl OrderStatus {
         self as usize
     }
 
-    /// WooCommerce's paid statuses (`wc_get_is_paid_statuses`): processing, completed.
-    pub fn is_paid_in_woocommerce(self) -> bool {
-        matches!(self, Self::Processing | Self::Completed)
+    /// The statuses of orders that were paid and keep their payment: processing (paid,
+    /// being fulfilled) and completed. WooCommerce's `wc_get_is_paid_statuses` and
+    /// easycart's payments are these; a refunded order was paid but gave it back.
+    pub const PAID: [OrderStatus; 2] = [OrderStatus::Processing, OrderStatus::Completed];
+
+    /// Whether the status is one of [`OrderStatus::PAID`].
+    pub fn is_paid(self) -> bool {
+        Self::PAID.contains(&self)
     }
 }
 

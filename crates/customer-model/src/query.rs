@@ -1,6 +1,8 @@
 //! The customer list query as plain types: filters (all combined with AND), sort, page.
 
-use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::customer::{CustomerId, Role};
 use crate::ledger::{ProductId, SubscriptionStatus};
@@ -37,6 +39,26 @@ impl TimeRange {
     pub fn contains(&self, at: Timestamp) -> bool {
         self.from.is_none_or(|from| at >= from) && self.to.is_none_or(|to| at <= to)
     }
+
+    /// Whole local days in `zone`: from the first instant of `first` to the last instant
+    /// (one nanosecond before the next day) of `last`. A missing day leaves that end open,
+    /// as does a day at the edge of what an instant can hold.
+    pub fn local_days(first: Option<Date>, last: Option<Date>, zone: &TimeZone) -> Self {
+        Self {
+            from: first.and_then(|day| start_of_day(day, zone)),
+            to: last.and_then(|day| {
+                let next = start_of_day(day.tomorrow().ok()?, zone)?;
+                next.checked_sub(SignedDuration::from_nanos(1)).ok()
+            }),
+        }
+    }
+}
+
+/// The first instant of `day` in `zone` (01:00 where midnight falls in a DST gap).
+fn start_of_day(day: Date, zone: &TimeZone) -> Option<Timestamp> {
+    day.to_zoned(zone.clone())
+        .ok()
+        .map(|zoned| zoned.timestamp())
 }
 
 /// A field a text search looks in.
@@ -154,6 +176,12 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// How many pages of `per_page` rows `total` rows fill: `ceil(total / per_page)`, 0
+    /// for no rows. `per_page` must not be 0.
+    pub fn page_count(total: u64, per_page: u64) -> u64 {
+        total.div_ceil(per_page)
+    }
+
     /// The `page`-th page (1-based) of `per_page` rows.
     pub fn page(page: u64, per_page: u64) -> Self {
         Self {
@@ -191,6 +219,22 @@ mod tests {
         assert_eq!(PageRequest::page(1, 10).offset, 0);
         assert_eq!(PageRequest::page(3, 25).offset, 50);
         assert_eq!(PageRequest::page(0, 25).offset, 0);
+        assert_eq!(PageRequest::page_count(0, 10), 0);
+        assert_eq!(PageRequest::page_count(21, 10), 3);
+    }
+
+    #[test]
+    fn local_days_cover_whole_days_in_the_zone() {
+        let warsaw = TimeZone::get("Europe/Warsaw").unwrap();
+        let day = jiff::civil::date(2026, 1, 15);
+        let range = TimeRange::local_days(Some(day), Some(day), &warsaw);
+        assert_eq!(range.from.unwrap().to_string(), "2026-01-14T23:00:00Z");
+        assert_eq!(
+            range.to.unwrap().to_string(),
+            "2026-01-15T22:59:59.999999999Z"
+        );
+        let open = TimeRange::local_days(None, Some(jiff::civil::Date::MAX), &warsaw);
+        assert!(open.is_unbounded());
     }
 
     #[test]

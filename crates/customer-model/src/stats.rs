@@ -77,10 +77,15 @@ impl CurrencyStats {
         self.orders_in(&OrderStatus::ALL)
     }
 
-    /// Whether the customer has paid at least once in this currency (a processing or
-    /// completed order: WooCommerce's `is_paying_customer`).
+    /// Whether the customer has paid at least once in this currency (an order in
+    /// [`OrderStatus::PAID`]).
     pub fn is_paying(&self) -> bool {
-        self.orders_in(&[OrderStatus::Processing, OrderStatus::Completed]) > 0
+        self.orders_in(&OrderStatus::PAID) > 0
+    }
+
+    /// The sum of totals of paid orders ([`OrderStatus::PAID`]), refunds not subtracted.
+    pub fn paid_total(&self) -> i64 {
+        self.total_in(&OrderStatus::PAID)
     }
 }
 

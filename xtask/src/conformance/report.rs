@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::ordered::Value;
-use super::replay::CaseReport;
+use conformance::ordered::Value;
+use conformance::replay::CaseReport;
 
 /// The result of one dialect folder.
 #[derive(Debug)]

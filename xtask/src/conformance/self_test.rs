@@ -9,10 +9,12 @@ use std::thread;
 
 use serde_json::json;
 
-use super::case::CaseFile;
-use super::replay::{Target, replay_case};
+use conformance::case::CaseFile;
+use conformance::replay::{DialectRun, replay_case};
+use conformance::vars::Variables;
+
+use super::client::Client;
 use super::report::{self, DialectResult};
-use super::vars::Variables;
 
 /// A request as the canned server saw it.
 #[derive(Debug, Clone)]
@@ -137,13 +139,14 @@ fn replay(cases: &[(&str, &str)]) -> (DialectResult, Arc<Mutex<Vec<Seen>>>, temp
         "wc_cs",
         json!("cs_1111111111111111111111111111111111111111"),
     );
-    let mut target = Target::new(&base_url, "http://example.com", vars);
+    let mut dialect_run = DialectRun::new("http://example.com", vars);
+    let mut client = Client::new(&base_url);
     let cases = CaseFile::load_dir(&folder).unwrap();
     let result = DialectResult {
         slug: "wc-v3".to_owned(),
         cases: cases
             .iter()
-            .map(|case| replay_case(&mut target, case))
+            .map(|case| replay_case(&mut dialect_run, &mut client, case))
             .collect(),
         error: None,
         not_run: 0,

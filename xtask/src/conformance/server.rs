@@ -10,13 +10,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use conformance::setup::{KEYS, SERVE_ARGS, server_args};
+use conformance::vars::Variables;
 
-use super::replay::Target;
-use super::vars::Variables;
-
-/// The site URL every local server is started with; OAuth requests are signed for it.
-pub(crate) const SITE_URL: &str = "http://example.com";
+use super::client::Client;
 
 /// How long a server may take to answer `/healthz`.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -103,20 +100,6 @@ impl Drop for LocalServer {
     }
 }
 
-/// `server.json`: extra arguments for `clientele serve`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServerFile {
-    #[serde(default)]
-    args: Vec<String>,
-}
-
-/// `clientele keys create` arguments, and which printed field becomes which variable.
-type KeyRecipe = (
-    &'static [&'static str],
-    &'static [(&'static str, &'static str)],
-);
-
 /// Prepares a database for the cases of `folder` and starts a server on it. Returns the
 /// server and the key variables.
 pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Variables)> {
@@ -127,38 +110,13 @@ pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Var
         .context("the temporary path is not UTF-8")?
         .to_owned();
     let mut vars = Variables::default();
-    let keys: [KeyRecipe; 5] = [
-        (
-            &["--kind", "woocommerce", "--permissions", "read_write"],
-            &[("consumer_key", "wc_ck"), ("consumer_secret", "wc_cs")],
-        ),
-        (
-            &["--kind", "woocommerce", "--permissions", "read"],
-            &[
-                ("consumer_key", "wc_read_ck"),
-                ("consumer_secret", "wc_read_cs"),
-            ],
-        ),
-        (
-            &["--kind", "woocommerce", "--permissions", "write"],
-            &[
-                ("consumer_key", "wc_write_ck"),
-                ("consumer_secret", "wc_write_cs"),
-            ],
-        ),
-        (
-            &["--kind", "edd"],
-            &[
-                ("key", "edd_key"),
-                ("secret", "edd_secret"),
-                ("token", "edd_token"),
-            ],
-        ),
-        (&["--kind", "bearer"], &[("token", "bearer_token")]),
-    ];
-    for (args, fields) in keys {
+    for recipe in KEYS {
+        let mut args = vec!["--kind", recipe.kind];
+        if let Some(permissions) = recipe.permissions {
+            args.extend(["--permissions", permissions]);
+        }
         let mut command = Command::new(clientele);
-        command.args(["keys", "create"]).args(args).args([
+        command.args(["keys", "create"]).args(&args).args([
             "--description",
             "conformance",
             "--db",
@@ -172,7 +130,7 @@ pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Var
                     args.join(" ")
                 )
             })?;
-        for (field, variable) in fields {
+        for (field, variable) in recipe.fields {
             let value = created
                 .get(field)
                 .and_then(|v| v.as_str())
@@ -190,15 +148,7 @@ pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Var
         let setup = setup.to_str().context("the fixtures path is not UTF-8")?;
         run(Command::new(clientele).args(["import", "--db", &db, setup]))?;
     }
-    let server_file = folder.join("server.json");
-    let extra = if server_file.exists() {
-        let text = fs::read_to_string(&server_file)?;
-        serde_json::from_str::<ServerFile>(&text)
-            .with_context(|| format!("{} is not {{\"args\": [...]}}", server_file.display()))?
-            .args
-    } else {
-        Vec::new()
-    };
+    let extra = server_args(folder)?;
     let port = free_port()?;
     let log = dir.path().join("server.log");
     let log_file = fs::File::create(&log)?;
@@ -210,15 +160,7 @@ pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Var
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
-        .args([
-            "--site-url",
-            SITE_URL,
-            "--timezone",
-            "UTC",
-            "--currency",
-            "USD",
-            "--trust-proxy",
-        ])
+        .args(SERVE_ARGS)
         .args(&extra)
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
@@ -257,7 +199,7 @@ fn free_port() -> Result<u16> {
 }
 
 fn wait_until_ready(server: &mut LocalServer) -> Result<()> {
-    let probe = Target::new(&server.base_url, SITE_URL, Variables::default());
+    let probe = Client::new(&server.base_url);
     let started = Instant::now();
     loop {
         if let Some(status) = server.child.try_wait()? {

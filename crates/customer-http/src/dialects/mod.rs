@@ -1,24 +1,20 @@
-//! One module per dialect: its routes, authentication, parsing order and error
-//! precedence. Handlers decode with `customer-wire`, call the store, and encode back.
+//! One pipeline per dialect: decode with `customer-wire`, authenticate, call the store,
+//! encode with `customer-wire`. Each returns the whole [`customer_wire::Reply`].
 
 pub mod easycart;
 pub mod edd;
 pub mod wc_legacy;
 pub mod wc_rest;
 
-use bytes::Bytes;
-use http::StatusCode;
-use http_body_util::Full;
+use customer_store::CustomerDownload;
+use customer_wire::woo::Download;
 
-use crate::Response;
-
-/// A response with `status`, a content type and a body.
-pub(crate) fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response {
-    let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_str(content_type).expect("a valid content type"),
-    );
-    response
+/// A customer's downloads as both WooCommerce APIs list them.
+fn woo_downloads(downloads: &[CustomerDownload]) -> impl Iterator<Item = Download<'_>> {
+    downloads.iter().map(|download| Download {
+        grant: &download.grant,
+        product_name: &download.product_name,
+        file: &download.file,
+        order_uuid: download.order_uuid,
+    })
 }

@@ -430,7 +430,7 @@ pub(crate) fn set_order_status(
     let facts = order_facts(conn, id)?;
     let at = ts(at)?;
     let paid_at = match facts.paid_at {
-        None if status.is_paid_in_woocommerce() => Some(at),
+        None if status.is_paid() => Some(at),
         kept => kept,
     };
     let completed_at = match facts.completed_at {

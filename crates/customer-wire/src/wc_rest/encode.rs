@@ -10,17 +10,29 @@
 //!   stored aggregates.
 //! - `meta_data`: entries whose keys WooCommerce hides (protected `_` keys, WordPress and
 //!   WooCommerce internals) are left out.
+//!
+//! The objects are the types of `dto`; `frame` dresses an operation's [`Answer`] into the
+//! whole [`crate::Reply`] WordPress sends (`_fields`, `_envelope`, `HEAD`, headers).
 
-use customer_model::{
-    Address, Currency, Customer, CustomerStats, DownloadFile, DownloadGrant, OrderStatus, Timestamp,
+mod dto;
+mod frame;
+
+pub use dto::{
+    BatchDto, BatchErrorDto, BatchItemDto, BillingDto, CUSTOMER_FIELDS, CustomerDto, CustomerLinks,
+    DownloadDto, DownloadFileDto, DownloadLinks, Href, MetaDto, ShippingDto,
 };
+pub use frame::{
+    Answer, Frame, Shape, envelope, fields_of, options, options_body, trim_item, trim_list,
+};
+
+use customer_model::{Address, Currency, Customer, CustomerStats, Timestamp};
 use jiff::tz::TimeZone;
+use serde_json::Value;
 
 use super::Version;
-use super::dto::{
-    BillingDto, CustomerDto, CustomerLinks, DownloadDto, DownloadFileDto, DownloadLinks, Href,
-    MetaDto, ShippingDto,
-};
+use super::decode::BatchUpdate;
+use super::errors::RestError;
+use crate::woo::Download;
 
 /// What encoding needs besides the record: version, URLs, time zone, currency.
 #[derive(Debug, Clone)]
@@ -66,7 +78,7 @@ pub fn gmt_date(at: Timestamp) -> String {
 
 /// WordPress's Gravatar URL for an e-mail address, at WordPress's default size.
 pub fn gravatar_url(email: &str) -> String {
-    crate::woo_common::gravatar_url(email, crate::woo_common::DEFAULT_AVATAR_SIZE)
+    crate::woo::gravatar_url(email, crate::woo::DEFAULT_AVATAR_SIZE)
 }
 
 /// Whether WooCommerce leaves a meta key out of `meta_data`.
@@ -172,7 +184,6 @@ pub fn customer(
         ),
         None => ("customer".to_owned(), String::new()),
     };
-    let paid = [OrderStatus::Processing, OrderStatus::Completed];
     let id = customer.id.0;
     CustomerDto {
         id,
@@ -195,9 +206,9 @@ pub fn customer(
             let paid_totals: Vec<(i64, u32)> = stats
                 .currencies
                 .iter()
-                .map(|figures| (figures.total_in(&paid), figures.currency.exponent()))
+                .map(|figures| (figures.paid_total(), figures.currency.exponent()))
                 .collect();
-            crate::woo_common::format_decimal_sum(&paid_totals, 2)
+            crate::woo::format_decimal_sum(&paid_totals, 2)
         }),
         avatar_url: customer
             .avatar_url
@@ -224,54 +235,34 @@ pub fn customer(
     }
 }
 
-/// One download: a grant with its product name, file and order key. `email` is the
-/// address put in the download URL (the customer's billing e-mail, else primary).
-pub struct DownloadParts<'a> {
-    /// The grant.
-    pub grant: &'a DownloadGrant,
-    /// The product's name.
-    pub product_name: &'a str,
-    /// The file.
-    pub file: &'a DownloadFile,
-    /// The order key.
-    pub order_key: &'a str,
-    /// The address for the download URL.
-    pub email: &'a str,
-}
-
-/// WooCommerce's order key for an order: `wc_order_` and 13 characters (clientele
-/// derives them from the order's UUID).
-pub fn order_key(order_uuid: &customer_model::Uuid) -> String {
-    format!("wc_order_{}", &order_uuid.simple().to_string()[..13])
-}
-
-/// Whether WooCommerce would list the grant: downloads left (or unlimited) and not
-/// expired at `now`.
-pub fn is_available(grant: &DownloadGrant, now: Timestamp) -> bool {
-    grant.downloads_remaining.is_none_or(|left| left > 0)
-        && grant.access_expires.is_none_or(|expires| expires >= now)
+/// The address put in download URLs: the billing e-mail, else the primary one.
+pub fn download_email(customer: &Customer) -> &str {
+    if customer.billing.email.is_empty() {
+        customer.email.as_str()
+    } else {
+        customer.billing.email.as_str()
+    }
 }
 
 /// One entry of the downloads list.
-pub fn download(
-    ctx: &EncodeContext<'_>,
-    customer_id: i64,
-    parts: &DownloadParts<'_>,
-) -> DownloadDto {
+pub fn download(ctx: &EncodeContext<'_>, customer: &Customer, parts: &Download<'_>) -> DownloadDto {
     let grant = parts.grant;
-    let email = percent_encoding::utf8_percent_encode(parts.email, RAWURLENCODE).to_string();
+    let customer_id = customer.id.0;
+    let order_key = parts.order_key();
+    let email =
+        percent_encoding::utf8_percent_encode(download_email(customer), RAWURLENCODE).to_string();
     let rest = format!("{}/wp-json/{}", ctx.home_url, ctx.version.namespace());
     DownloadDto {
         download_id: grant.download_id.clone(),
         download_url: format!(
             "{}/?download_file={}&order={}&email={email}&key={}",
-            ctx.home_url, grant.product_id.0, parts.order_key, grant.download_id
+            ctx.home_url, grant.product_id.0, order_key, grant.download_id
         ),
         product_id: grant.product_id.0,
         product_name: parts.product_name.to_owned(),
-        download_name: format!("{} &ndash; {}", parts.product_name, parts.file.name),
+        download_name: parts.name(),
         order_id: grant.order_id.0,
-        order_key: parts.order_key.to_owned(),
+        order_key,
         downloads_remaining: grant
             .downloads_remaining
             .map_or_else(|| "unlimited".to_owned(), |left| left.to_string()),
@@ -297,6 +288,95 @@ pub fn download(
             }],
         },
     }
+}
+
+/// `GET /customers`: the page, with the pagination headers.
+pub fn list_answer<'r>(
+    ctx: &EncodeContext<'_>,
+    rows: impl IntoIterator<Item = (&'r Customer, &'r CustomerStats)>,
+    pagination_headers: Vec<(&'static str, String)>,
+) -> Answer {
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(customer, stats)| customer_json(ctx, customer, stats))
+        .collect();
+    pagination_headers.into_iter().fold(
+        Answer::new(200, Value::Array(items), Shape::List),
+        |answer, (name, value)| answer.header(name, value),
+    )
+}
+
+/// One customer: retrieve, update, and delete (which answers the customer as it was).
+pub fn item_answer(ctx: &EncodeContext<'_>, customer: &Customer, stats: &CustomerStats) -> Answer {
+    Answer::new(200, customer_json(ctx, customer, stats), Shape::Item)
+}
+
+/// `POST /customers`: `201 Created` with `Location`.
+pub fn created_answer(
+    ctx: &EncodeContext<'_>,
+    customer: &Customer,
+    stats: &CustomerStats,
+) -> Answer {
+    Answer::new(201, customer_json(ctx, customer, stats), Shape::Item)
+        .header("Location", ctx.item_url(customer.id.0))
+}
+
+/// The customer object as JSON, as webhooks deliver it.
+pub fn customer_json(ctx: &EncodeContext<'_>, record: &Customer, stats: &CustomerStats) -> Value {
+    serde_json::to_value(customer(ctx, record, stats)).expect("customers serialize")
+}
+
+/// What one batch item came to: the customer written (or deleted), or why not.
+pub type BatchOutcome = Result<(Customer, CustomerStats), RestError>;
+
+impl BatchDto {
+    /// A create's result (failed creates carry id `0`).
+    pub fn created(&mut self, ctx: &EncodeContext<'_>, outcome: BatchOutcome) {
+        self.create.push(batch_item(ctx, outcome, Value::from(0)));
+    }
+
+    /// An update's result (failures repeat the item's `id` as sent).
+    pub fn updated(&mut self, ctx: &EncodeContext<'_>, outcome: BatchOutcome, item: &BatchUpdate) {
+        self.update
+            .push(batch_item(ctx, outcome, item.raw_id.clone()));
+    }
+
+    /// A delete's result.
+    pub fn deleted(&mut self, ctx: &EncodeContext<'_>, outcome: BatchOutcome, id: i64) {
+        self.delete.push(batch_item(ctx, outcome, Value::from(id)));
+    }
+
+    /// The batch's answer.
+    pub fn answer(&self) -> Answer {
+        Answer::new(200, self.to_json(), Shape::Other)
+    }
+}
+
+fn batch_item(ctx: &EncodeContext<'_>, outcome: BatchOutcome, id: Value) -> BatchItemDto {
+    match outcome {
+        Ok((record, stats)) => BatchItemDto::Customer(Box::new(customer(ctx, &record, &stats))),
+        Err(error) => BatchItemDto::Error(BatchErrorDto {
+            id,
+            error: error.to_json(),
+        }),
+    }
+}
+
+/// `GET /customers/{id}/downloads`: the grants still usable at `now`.
+pub fn downloads_answer<'p>(
+    ctx: &EncodeContext<'_>,
+    customer: &Customer,
+    downloads: impl IntoIterator<Item = Download<'p>>,
+    now: Timestamp,
+) -> Answer {
+    let items: Vec<Value> = downloads
+        .into_iter()
+        .filter(|parts| parts.is_available(now))
+        .map(|parts| {
+            serde_json::to_value(download(ctx, customer, &parts)).expect("downloads serialize")
+        })
+        .collect();
+    Answer::new(200, Value::Array(items), Shape::Other)
 }
 
 /// PHP's `rawurlencode`: everything but `A-Z a-z 0-9 - _ . ~`.
@@ -327,6 +407,49 @@ mod tests {
         assert_eq!(two_decimals(123450, usd), "1234.50");
         assert_eq!(two_decimals(1234, jpy), "1234.00");
         assert_eq!(two_decimals(1235, kwd), "1.24");
+    }
+
+    #[test]
+    fn the_field_list_matches_the_objects() {
+        let customer = Customer {
+            id: customer_model::CustomerId(1),
+            uuid: customer_model::Uuid::nil(),
+            email: customer_model::Email::parse("a@example.com").unwrap(),
+            additional_emails: Vec::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            display_name: String::new(),
+            account: None,
+            billing: Address::default(),
+            shipping: Address::default(),
+            meta_data: Vec::new(),
+            avatar_url: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            modified_at: None,
+        };
+        for version in [Version::V2, Version::V3] {
+            let ctx = EncodeContext {
+                version,
+                home_url: "http://example.com",
+                timezone: &TimeZone::UTC,
+                currency: Currency::parse("USD").unwrap(),
+            };
+            let json = customer_json(&ctx, &customer, &CustomerStats::default());
+            let mut encoded: Vec<&str> = json
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut listed: Vec<&str> = CUSTOMER_FIELDS
+                .iter()
+                .filter(|(_, versions)| versions.contains(&version))
+                .map(|(name, _)| *name)
+                .collect();
+            encoded.sort_unstable();
+            listed.sort_unstable();
+            assert_eq!(encoded, listed, "{version:?}");
+        }
     }
 
     #[test]

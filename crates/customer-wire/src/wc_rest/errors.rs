@@ -1,7 +1,236 @@
-//! WordPress REST error bodies, `{"code","message","data":{"status",…}}`, and every error
-//! of the customers API with its status, code and message as WooCommerce sends them.
+//! WordPress REST error bodies, `{"code","message","data":{"status",…}}`, and the
+//! catalogue of every error of the customers API with its status, code and message as
+//! WooCommerce sends them ([`CATALOGUE`]). [`RestError::from_fault`] renders a [`Fault`].
 
 use serde_json::{Map, Value, json};
+
+use crate::catalogue::CatalogueEntry;
+use crate::fault::Fault;
+use crate::woo;
+
+/// `404 rest_no_route`.
+pub const NO_ROUTE: CatalogueEntry = CatalogueEntry::new(
+    404,
+    "rest_no_route",
+    "No route was found matching the URL and request method.",
+);
+/// `400 rest_invalid_json`: a body that does not parse.
+pub const INVALID_JSON: CatalogueEntry =
+    CatalogueEntry::new(400, "rest_invalid_json", "Invalid JSON body passed.");
+/// `400 rest_missing_callback_param`.
+pub const MISSING_PARAMS: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "rest_missing_callback_param",
+    "Missing parameter(s): {names}",
+);
+/// `400 rest_invalid_param`.
+pub const INVALID_PARAMS: CatalogueEntry =
+    CatalogueEntry::new(400, "rest_invalid_param", "Invalid parameter(s): {names}");
+/// `woocommerce_rest_cannot_view` on a list (403; 401 for anonymous callers).
+pub const CANNOT_LIST: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_view",
+    "Sorry, you cannot list resources.",
+);
+/// `woocommerce_rest_cannot_view` on one resource.
+pub const CANNOT_VIEW: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_view",
+    "Sorry, you cannot view this resource.",
+);
+/// `woocommerce_rest_cannot_create`.
+pub const CANNOT_CREATE_PERMISSION: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_create",
+    "Sorry, you are not allowed to create resources.",
+);
+/// `woocommerce_rest_cannot_edit`.
+pub const CANNOT_EDIT: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_edit",
+    "Sorry, you are not allowed to edit this resource.",
+);
+/// `woocommerce_rest_cannot_delete`.
+pub const CANNOT_DELETE_PERMISSION: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_delete",
+    "Sorry, you are not allowed to delete this resource.",
+);
+/// `woocommerce_rest_cannot_batch`.
+pub const CANNOT_BATCH: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_batch",
+    "Sorry, you are not allowed to batch manipulate this resource.",
+);
+/// `404 woocommerce_rest_invalid_id`: retrieve of a missing id or a guest.
+pub const INVALID_ID_GET: CatalogueEntry =
+    CatalogueEntry::new(404, "woocommerce_rest_invalid_id", "Invalid resource ID.");
+/// `400 woocommerce_rest_invalid_id`: update of a missing id.
+pub const INVALID_ID_UPDATE: CatalogueEntry =
+    CatalogueEntry::new(400, "woocommerce_rest_invalid_id", "Invalid resource ID.");
+/// `400 woocommerce_rest_invalid_id` with WooCommerce's lower-case "id" (delete).
+pub const INVALID_ID_DELETE: CatalogueEntry =
+    CatalogueEntry::new(400, "woocommerce_rest_invalid_id", "Invalid resource id.");
+/// `501 woocommerce_rest_trash_not_supported`: delete without `force=true`.
+pub const TRASH_NOT_SUPPORTED: CatalogueEntry = CatalogueEntry::new(
+    501,
+    "woocommerce_rest_trash_not_supported",
+    "Customers do not support trashing.",
+);
+/// `400 woocommerce_rest_customer_invalid_reassign`.
+pub const INVALID_REASSIGN: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "woocommerce_rest_customer_invalid_reassign",
+    "Invalid resource id for reassignment.",
+);
+/// `400 woocommerce_rest_customer_exists`: create with an `id`.
+pub const CUSTOMER_EXISTS: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "woocommerce_rest_customer_exists",
+    "Cannot create existing resource.",
+);
+/// `400 user_login_too_long`.
+pub const USERNAME_TOO_LONG: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "user_login_too_long",
+    "Username may not be longer than 60 characters.",
+);
+/// `400 woocommerce_rest_cannot_create`: the customer could not be stored.
+pub const CANNOT_CREATE: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "woocommerce_rest_cannot_create",
+    "This resource cannot be created.",
+);
+/// `500 woocommerce_rest_cannot_delete`: the delete failed in the store.
+pub const CANNOT_DELETE: CatalogueEntry = CatalogueEntry::new(
+    500,
+    "woocommerce_rest_cannot_delete",
+    "The resource cannot be deleted.",
+);
+/// `400 woocommerce_rest_customer_invalid_email`: update to another user's e-mail.
+pub const EMAIL_TAKEN_ON_UPDATE: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "woocommerce_rest_customer_invalid_email",
+    "Email address is invalid.",
+);
+/// `400 woocommerce_rest_customer_invalid_argument`: a username change.
+pub const USERNAME_NOT_EDITABLE: CatalogueEntry = CatalogueEntry::new(
+    400,
+    "woocommerce_rest_customer_invalid_argument",
+    "Username isn't editable.",
+);
+/// `woocommerce_rest_cannot_edit`: an e-mail or password change of a user whose role is
+/// not customer or subscriber.
+pub const PROTECTED_PROP: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_edit",
+    "Sorry, {prop} cannot be updated via this endpoint for a user with role {role}.",
+);
+/// `woocommerce_rest_cannot_delete` for a user whose role is not customer or subscriber.
+pub const PROTECTED_ROLE_DELETE: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "woocommerce_rest_cannot_delete",
+    "Sorry, users with {role} role cannot be deleted via this endpoint. Allowed roles: customer, subscriber",
+);
+/// `413 woocommerce_rest_request_entity_too_large`: a batch over the limit.
+pub const BATCH_TOO_LARGE: CatalogueEntry = CatalogueEntry::new(
+    413,
+    "woocommerce_rest_request_entity_too_large",
+    "Unable to accept more than {limit} items for this request.",
+);
+/// `404 woocommerce_rest_customer_invalid`: downloads of a missing customer.
+pub const DOWNLOADS_CUSTOMER_MISSING: CatalogueEntry = CatalogueEntry::new(
+    404,
+    "woocommerce_rest_customer_invalid",
+    "Resource does not exist.",
+);
+/// `413`: a request body over the server's limit (clientele's message).
+pub const BODY_TOO_LARGE: CatalogueEntry = CatalogueEntry::new(
+    413,
+    "woocommerce_rest_request_entity_too_large",
+    "The request body is larger than {limit} bytes.",
+);
+/// `400`: a request the server cannot read (clientele's own code).
+pub const BAD_REQUEST: CatalogueEntry =
+    CatalogueEntry::new(400, "woocommerce_rest_bad_request", "{reason}");
+/// `401 rest_forbidden`: WordPress's answer to a caller it does not know.
+pub const NOT_LOGGED_IN: CatalogueEntry = CatalogueEntry::new(
+    401,
+    "rest_forbidden",
+    "Sorry, you are not allowed to do that.",
+);
+/// `403 rest_forbidden`.
+pub const FORBIDDEN: CatalogueEntry = CatalogueEntry::new(
+    403,
+    "rest_forbidden",
+    "Sorry, you are not allowed to do that.",
+);
+/// `503`: the store cannot answer now (clientele's own code).
+pub const UNAVAILABLE: CatalogueEntry = CatalogueEntry::new(
+    503,
+    "woocommerce_rest_unavailable",
+    "The customer database is unavailable. Try again shortly.",
+);
+/// `503`: the request ran out of time (clientele's own code).
+pub const DEADLINE_EXCEEDED: CatalogueEntry = CatalogueEntry::new(
+    503,
+    "woocommerce_rest_request_timeout",
+    crate::fault::DEADLINE_MESSAGE,
+);
+/// `500 woocommerce_rest_internal_error` when the store fails (not a WooCommerce code:
+/// WordPress would answer a database failure with a generic error page).
+pub const INTERNAL: CatalogueEntry = CatalogueEntry::new(
+    500,
+    "woocommerce_rest_internal_error",
+    "The request could not be completed.",
+);
+
+/// Every error of the catalogue, the shared WooCommerce registration errors included.
+pub const CATALOGUE: [CatalogueEntry; 39] = [
+    NO_ROUTE,
+    INVALID_JSON,
+    MISSING_PARAMS,
+    INVALID_PARAMS,
+    CANNOT_LIST,
+    CANNOT_VIEW,
+    CANNOT_CREATE_PERMISSION,
+    CANNOT_EDIT,
+    CANNOT_DELETE_PERMISSION,
+    CANNOT_BATCH,
+    INVALID_ID_GET,
+    INVALID_ID_UPDATE,
+    INVALID_ID_DELETE,
+    TRASH_NOT_SUPPORTED,
+    INVALID_REASSIGN,
+    CUSTOMER_EXISTS,
+    woo::REGISTRATION_ERRORS[0],
+    woo::REGISTRATION_ERRORS[1],
+    woo::REGISTRATION_ERRORS[2],
+    woo::REGISTRATION_ERRORS[3],
+    woo::REGISTRATION_ERRORS[4],
+    woo::REGISTRATION_ERRORS[5],
+    USERNAME_TOO_LONG,
+    CANNOT_CREATE,
+    CANNOT_DELETE,
+    EMAIL_TAKEN_ON_UPDATE,
+    USERNAME_NOT_EDITABLE,
+    PROTECTED_PROP,
+    PROTECTED_ROLE_DELETE,
+    BATCH_TOO_LARGE,
+    DOWNLOADS_CUSTOMER_MISSING,
+    BODY_TOO_LARGE,
+    BAD_REQUEST,
+    NOT_LOGGED_IN,
+    FORBIDDEN,
+    UNAVAILABLE,
+    DEADLINE_EXCEEDED,
+    INTERNAL,
+    AUTHENTICATION,
+];
+
+/// `401 woocommerce_rest_authentication_error` (its messages come from key checks).
+pub const AUTHENTICATION: CatalogueEntry =
+    CatalogueEntry::new(401, "woocommerce_rest_authentication_error", "{message}");
 
 /// An error response: status, code, message and extra `data` members.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +352,68 @@ impl RestError {
         }
     }
 
+    /// The error of a catalogue entry whose message has no placeholder.
+    pub fn of(entry: &CatalogueEntry) -> Self {
+        Self::new(entry.status, entry.code, entry.message)
+    }
+
+    /// The error of a catalogue entry with its placeholders filled in.
+    pub fn filled(entry: &CatalogueEntry, values: &[(&str, &str)]) -> Self {
+        Self::new(entry.status, entry.code, entry.message_with(values))
+    }
+
+    /// A fault in this dialect's words.
+    pub fn from_fault(fault: &Fault) -> Self {
+        match fault {
+            Fault::NotFound { .. } => Self::of(&INVALID_ID_GET),
+            Fault::Conflict { field: "email" } => Self::email_exists(),
+            Fault::Conflict { field: "username" } => Self::username_exists(),
+            Fault::Conflict { .. } => Self::of(&CANNOT_CREATE),
+            Fault::Invalid(_) => {
+                let (field, reason) = fault.first_invalid().unwrap_or_default();
+                Self::unrepresentable(&field, &reason)
+            }
+            Fault::Malformed { reason } => Self::filled(&BAD_REQUEST, &[("reason", reason)]),
+            Fault::TooLarge { limit } => {
+                Self::filled(&BODY_TOO_LARGE, &[("limit", &limit.to_string())])
+            }
+            Fault::Unauthorized => Self::of(&NOT_LOGGED_IN),
+            Fault::Forbidden => Self::of(&FORBIDDEN),
+            Fault::Unavailable => Self::of(&UNAVAILABLE),
+            Fault::DeadlineExceeded => Self::of(&DEADLINE_EXCEEDED),
+            Fault::Internal => Self::of(&INTERNAL),
+        }
+    }
+
+    /// Why a create failed in the store: a username or e-mail taken, or a record the
+    /// store cannot keep.
+    pub fn from_create_fault(fault: Fault) -> Self {
+        match fault {
+            Fault::Conflict { field: "username" } => Self::username_exists(),
+            Fault::Conflict { field: "email" } => Self::email_exists(),
+            Fault::Invalid(_) | Fault::Conflict { .. } => Self::cannot_create(),
+            other => Self::from_fault(&other),
+        }
+    }
+
+    /// Why an update failed in the store.
+    pub fn from_update_fault(fault: Fault) -> Self {
+        match fault {
+            Fault::Conflict { field: "email" } => Self::email_taken_on_update(),
+            Fault::NotFound { .. } => Self::invalid_id_update(),
+            other => Self::from_fault(&other),
+        }
+    }
+
+    /// Why a delete failed in the store.
+    pub fn from_delete_fault(fault: Fault) -> Self {
+        match fault {
+            Fault::NotFound { .. } => Self::invalid_id_delete(),
+            Fault::Unavailable | Fault::DeadlineExceeded => Self::from_fault(&fault),
+            _ => Self::cannot_delete(),
+        }
+    }
+
     /// The JSON body.
     pub fn to_json(&self) -> Value {
         let mut data = Map::new();
@@ -133,16 +424,12 @@ impl RestError {
 
     /// `404 rest_no_route`.
     pub fn no_route() -> Self {
-        Self::new(
-            404,
-            "rest_no_route",
-            "No route was found matching the URL and request method.",
-        )
+        Self::of(&NO_ROUTE)
     }
 
     /// `400 rest_invalid_json` for a body that does not parse.
     pub fn invalid_json() -> Self {
-        let mut error = Self::new(400, "rest_invalid_json", "Invalid JSON body passed.");
+        let mut error = Self::of(&INVALID_JSON);
         error.data.insert("json_error_code".into(), json!(4));
         error
             .data
@@ -152,11 +439,7 @@ impl RestError {
 
     /// `400 rest_missing_callback_param` naming every missing parameter.
     pub fn missing_params(names: &[&str]) -> Self {
-        let mut error = Self::new(
-            400,
-            "rest_missing_callback_param",
-            format!("Missing parameter(s): {}", names.join(", ")),
-        );
+        let mut error = Self::filled(&MISSING_PARAMS, &[("names", &names.join(", "))]);
         error.data.insert("params".into(), json!(names));
         error
     }
@@ -178,11 +461,7 @@ impl RestError {
                 json!({ "code": error.code, "message": error.message, "data": error.data }),
             );
         }
-        let mut error = Self::new(
-            400,
-            "rest_invalid_param",
-            format!("Invalid parameter(s): {}", names.join(", ")),
-        );
+        let mut error = Self::filled(&INVALID_PARAMS, &[("names", &names.join(", "))]);
         error.data.insert("params".into(), Value::Object(params));
         error.data.insert("details".into(), Value::Object(details));
         error
@@ -190,229 +469,147 @@ impl RestError {
 
     /// The permission error for an `action`: 401 for anonymous callers, 403 otherwise.
     pub fn forbidden(action: Action, authenticated: bool) -> Self {
-        let status = if authenticated { 403 } else { 401 };
-        let (code, message) = match action {
-            Action::List => (
-                "woocommerce_rest_cannot_view",
-                "Sorry, you cannot list resources.",
-            ),
-            Action::View => (
-                "woocommerce_rest_cannot_view",
-                "Sorry, you cannot view this resource.",
-            ),
-            Action::Create => (
-                "woocommerce_rest_cannot_create",
-                "Sorry, you are not allowed to create resources.",
-            ),
-            Action::Edit => (
-                "woocommerce_rest_cannot_edit",
-                "Sorry, you are not allowed to edit this resource.",
-            ),
-            Action::Delete => (
-                "woocommerce_rest_cannot_delete",
-                "Sorry, you are not allowed to delete this resource.",
-            ),
-            Action::Batch => (
-                "woocommerce_rest_cannot_batch",
-                "Sorry, you are not allowed to batch manipulate this resource.",
-            ),
+        let entry = match action {
+            Action::List => CANNOT_LIST,
+            Action::View => CANNOT_VIEW,
+            Action::Create => CANNOT_CREATE_PERMISSION,
+            Action::Edit => CANNOT_EDIT,
+            Action::Delete => CANNOT_DELETE_PERMISSION,
+            Action::Batch => CANNOT_BATCH,
         };
-        Self::new(status, code, message)
+        Self::of(&entry).for_caller(authenticated)
+    }
+
+    /// A permission error's status for the caller: 401 when anonymous.
+    fn for_caller(mut self, authenticated: bool) -> Self {
+        if !authenticated {
+            self.status = 401;
+        }
+        self
     }
 
     /// `404 woocommerce_rest_invalid_id` (retrieve of a missing id or a guest).
     pub fn invalid_id_get() -> Self {
-        Self::new(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+        Self::of(&INVALID_ID_GET)
     }
 
     /// `400 woocommerce_rest_invalid_id` (update of a missing id).
     pub fn invalid_id_update() -> Self {
-        Self::new(400, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+        Self::of(&INVALID_ID_UPDATE)
     }
 
     /// `400 woocommerce_rest_invalid_id` with WooCommerce's lower-case "id" (delete).
     pub fn invalid_id_delete() -> Self {
-        Self::new(400, "woocommerce_rest_invalid_id", "Invalid resource id.")
+        Self::of(&INVALID_ID_DELETE)
     }
 
     /// `501 woocommerce_rest_trash_not_supported`: delete without `force=true`.
     pub fn trash_not_supported() -> Self {
-        Self::new(
-            501,
-            "woocommerce_rest_trash_not_supported",
-            "Customers do not support trashing.",
-        )
+        Self::of(&TRASH_NOT_SUPPORTED)
     }
 
     /// `400 woocommerce_rest_customer_invalid_reassign`.
     pub fn invalid_reassign() -> Self {
-        Self::new(
-            400,
-            "woocommerce_rest_customer_invalid_reassign",
-            "Invalid resource id for reassignment.",
-        )
+        Self::of(&INVALID_REASSIGN)
     }
 
     /// `400 woocommerce_rest_customer_exists`: create with an `id`.
     pub fn customer_exists() -> Self {
-        Self::new(
-            400,
-            "woocommerce_rest_customer_exists",
-            "Cannot create existing resource.",
-        )
+        Self::of(&CUSTOMER_EXISTS)
     }
 
-    /// `400 customer_invalid_email`: create with a malformed e-mail (WooCommerce's check,
-    /// no period).
+    /// `400 customer_invalid_email`: create with a malformed e-mail.
     pub fn customer_invalid_email() -> Self {
-        Self::new(400, "customer_invalid_email", "Invalid email address")
+        Self::of(&woo::CUSTOMER_INVALID_EMAIL)
     }
 
     /// `400 customer_invalid_billing_email` (batch items skip WordPress's validation).
     pub fn customer_invalid_billing_email() -> Self {
-        Self::new(
-            400,
-            "customer_invalid_billing_email",
-            "Invalid billing email address",
-        )
+        Self::of(&woo::CUSTOMER_INVALID_BILLING_EMAIL)
     }
 
     /// `400 registration-error-invalid-email`: create with an empty e-mail.
     pub fn registration_invalid_email() -> Self {
-        Self::new(
-            400,
-            "registration-error-invalid-email",
-            "Please provide a valid email address.",
-        )
+        Self::of(&woo::REGISTRATION_INVALID_EMAIL)
     }
 
     /// `400 registration-error-email-exists` (WooCommerce's message includes markup).
     pub fn email_exists() -> Self {
-        Self::new(
-            400,
-            "registration-error-email-exists",
-            "An account is already registered with your email address. <a href=\"#\" class=\"showlogin\">Please log in.</a>",
-        )
+        Self::of(&woo::REGISTRATION_EMAIL_EXISTS)
     }
 
     /// `400 registration-error-username-exists`.
     pub fn username_exists() -> Self {
-        Self::new(
-            400,
-            "registration-error-username-exists",
-            "An account is already registered with that username. Please choose another.",
-        )
+        Self::of(&woo::REGISTRATION_USERNAME_EXISTS)
     }
 
     /// `400 registration-error-invalid-username`.
     pub fn invalid_username() -> Self {
-        Self::new(
-            400,
-            "registration-error-invalid-username",
-            "Please enter a valid account username.",
-        )
+        Self::of(&woo::REGISTRATION_INVALID_USERNAME)
     }
 
     /// `400 user_login_too_long`.
     pub fn username_too_long() -> Self {
-        Self::new(
-            400,
-            "user_login_too_long",
-            "Username may not be longer than 60 characters.",
-        )
+        Self::of(&USERNAME_TOO_LONG)
     }
 
     /// `400 woocommerce_rest_cannot_create`: the customer could not be stored.
     pub fn cannot_create() -> Self {
-        Self::new(
-            400,
-            "woocommerce_rest_cannot_create",
-            "This resource cannot be created.",
-        )
+        Self::of(&CANNOT_CREATE)
     }
 
     /// `500 woocommerce_rest_cannot_delete`: the delete failed in the store.
     pub fn cannot_delete() -> Self {
-        Self::new(
-            500,
-            "woocommerce_rest_cannot_delete",
-            "The resource cannot be deleted.",
-        )
+        Self::of(&CANNOT_DELETE)
     }
 
     /// `400 woocommerce_rest_customer_invalid_email`: update to another user's e-mail.
     pub fn email_taken_on_update() -> Self {
-        Self::new(
-            400,
-            "woocommerce_rest_customer_invalid_email",
-            "Email address is invalid.",
-        )
+        Self::of(&EMAIL_TAKEN_ON_UPDATE)
     }
 
     /// `400 woocommerce_rest_customer_invalid_argument`: a username change.
     pub fn username_not_editable() -> Self {
-        Self::new(
-            400,
-            "woocommerce_rest_customer_invalid_argument",
-            "Username isn't editable.",
-        )
+        Self::of(&USERNAME_NOT_EDITABLE)
     }
 
     /// `woocommerce_rest_cannot_edit` for an e-mail or password change of a user whose role
     /// is not customer or subscriber.
     pub fn protected_prop(prop: &str, role: &str, authenticated: bool) -> Self {
-        Self::new(
-            if authenticated { 403 } else { 401 },
-            "woocommerce_rest_cannot_edit",
-            format!(
-                "Sorry, {prop} cannot be updated via this endpoint for a user with role {role}."
-            ),
-        )
+        Self::filled(&PROTECTED_PROP, &[("prop", prop), ("role", role)]).for_caller(authenticated)
     }
 
     /// `woocommerce_rest_cannot_delete` for a user whose role is not customer or subscriber.
     pub fn protected_role_delete(role: &str, authenticated: bool) -> Self {
-        Self::new(
-            if authenticated { 403 } else { 401 },
-            "woocommerce_rest_cannot_delete",
-            format!(
-                "Sorry, users with {role} role cannot be deleted via this endpoint. Allowed roles: customer, subscriber"
-            ),
-        )
+        Self::filled(&PROTECTED_ROLE_DELETE, &[("role", role)]).for_caller(authenticated)
     }
 
     /// `413 woocommerce_rest_request_entity_too_large`.
     pub fn batch_too_large(limit: usize) -> Self {
-        Self::new(
-            413,
-            "woocommerce_rest_request_entity_too_large",
-            format!("Unable to accept more than {limit} items for this request."),
-        )
+        Self::filled(&BATCH_TOO_LARGE, &[("limit", &limit.to_string())])
     }
 
     /// `404 woocommerce_rest_customer_invalid`: downloads of a missing customer.
     pub fn downloads_customer_missing() -> Self {
-        Self::new(
-            404,
-            "woocommerce_rest_customer_invalid",
-            "Resource does not exist.",
-        )
+        Self::of(&DOWNLOADS_CUSTOMER_MISSING)
     }
 
     /// `400 rest_invalid_param` for a value the store cannot keep (a date before 1677 or
     /// after 2262), naming the field and the reason.
     pub fn unrepresentable(field: &str, reason: &str) -> Self {
-        Self::new(
-            400,
-            "rest_invalid_param",
-            format!("Invalid parameter(s): {field} {reason}"),
-        )
+        Self::filled(&INVALID_PARAMS, &[("names", &format!("{field} {reason}"))])
     }
+}
 
-    /// `500 woocommerce_rest_internal_error` when the store fails (not a WooCommerce code:
-    /// WordPress would answer a database failure with a generic error page).
-    pub fn internal(message: &str) -> Self {
-        Self::new(500, "woocommerce_rest_internal_error", message)
+impl From<Fault> for RestError {
+    fn from(fault: Fault) -> Self {
+        Self::from_fault(&fault)
+    }
+}
+
+impl From<woo::auth::AuthError> for RestError {
+    fn from(error: woo::auth::AuthError) -> Self {
+        Self::new(error.status, error.code, error.message)
     }
 }
 
@@ -438,5 +635,31 @@ mod tests {
         ]);
         assert_eq!(error.message, "Invalid parameter(s): per_page, order");
         assert_eq!(error.to_json()["data"]["params"]["per_page"], "a");
+    }
+
+    #[test]
+    fn faults_render_with_the_catalogue() {
+        let unavailable = RestError::from_fault(&Fault::Unavailable);
+        assert_eq!(
+            (unavailable.status, unavailable.code.as_str()),
+            (503, UNAVAILABLE.code)
+        );
+        let taken = RestError::from(Fault::Conflict { field: "email" });
+        assert_eq!(taken.code, "registration-error-email-exists");
+        let too_large = RestError::from_fault(&Fault::TooLarge { limit: 10 });
+        assert_eq!(
+            too_large.message,
+            "The request body is larger than 10 bytes."
+        );
+        assert_eq!(RestError::forbidden(Action::Edit, false).status, 401);
+        assert_eq!(RestError::forbidden(Action::Edit, true).status, 403);
+        let codes: Vec<&str> = CATALOGUE.iter().map(|entry| entry.code).collect();
+        for code in [
+            "rest_no_route",
+            "registration-error-email-exists",
+            "rest_forbidden",
+        ] {
+            assert!(codes.contains(&code), "{code}");
+        }
     }
 }

@@ -4,22 +4,18 @@
 //! `orders_count` and `total_spent` and no `*_gmt` dates; v3 the reverse, and v3 can write
 //! `shipping.phone`).
 //!
-//! - [`route`]: which endpoint a REST route names, and which methods it accepts.
-//! - [`values`]: WordPress's loose scalar rules (`rest_is_integer`, `rest_is_boolean`, …).
-//! - [`params`]: the list parameters, their validation and the pagination headers.
-//! - [`body`]: create, update and batch bodies into model inputs.
-//! - [`encode`]: model records into the response objects of [`dto`].
-//! - [`errors`]: WordPress's error body and every error of the catalogue.
-//! - [`global`]: `_fields`, `_envelope` and the `OPTIONS` description.
+//! - [`decode`]: the request ([`decode::RestRequest`]), the list parameters, create,
+//!   update and batch bodies into model inputs, and WooCommerce's checks against the
+//!   stored customer.
+//! - [`encode`]: model records into the response objects, and the framing of every
+//!   answer (`_fields`, `_envelope`, `HEAD`, WordPress's headers, `OPTIONS`).
+//! - [`errors`]: WordPress's error body and the catalogue of every error.
+//! - [`pagination`]: `X-WP-Total`, `X-WP-TotalPages` and `Link`.
 
-pub mod body;
-pub mod dto;
+pub mod decode;
 pub mod encode;
 pub mod errors;
-pub mod global;
-pub mod params;
-pub mod route;
-pub mod values;
+pub mod pagination;
 
 /// The REST API version, which decides the namespace and the customer object's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

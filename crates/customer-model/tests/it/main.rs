@@ -1,0 +1,3 @@
+//! The model's integration tests: properties over generated inputs.
+
+mod properties;

@@ -1,0 +1,8 @@
+//! The integration tests of the codecs, one module per dialect: snapshots of every shape
+//! and error body from fixed model records, and encode/decode properties.
+
+mod dialect;
+mod easycart;
+mod edd;
+mod wc_legacy;
+mod wc_rest;
