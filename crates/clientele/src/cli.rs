@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use customer_store::{KeyKind, KeyPermissions};
@@ -25,7 +26,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve every API dialect on one port until SIGINT or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create, list and revoke API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -85,6 +86,52 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u8).range(1..=2)
     )]
     pub edd_default_version: u8,
+    /// Time to handle a request once its body has arrived; past it the request's
+    /// database work is stopped and the client gets a 503. Seconds, or a duration such
+    /// as 500ms, 10s, 1m.
+    #[arg(long, env = "CLIENTELE_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Time for a request's line and headers (and a TLS handshake), from the
+    /// connection's start or the first byte of a request; past it the connection is
+    /// closed.
+    #[arg(long, env = "CLIENTELE_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Time for a request's whole body once its headers have arrived; past it the
+    /// client gets a 408 and the connection is closed.
+    #[arg(long, env = "CLIENTELE_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_read_timeout: Duration,
+    /// Time a kept-alive connection stays open with no request in progress and no
+    /// bytes moving.
+    #[arg(long, env = "CLIENTELE_IDLE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Connections served at once; more get a 503 and are closed. Default: the
+    /// process's open-file limit less 128 descriptors kept for the database.
+    #[arg(long, env = "CLIENTELE_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// MiB of request and response bodies held in memory at once, over all
+    /// connections; a body that does not fit waits for room.
+    #[arg(long, env = "CLIENTELE_BODY_MEMORY", default_value = "256", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub body_memory: u64,
+}
+
+/// A duration: a number of seconds (`10`, `0.5`) or a duration such as `500ms`, `10s`,
+/// `1m 30s` (jiff's friendly format; ISO 8601 `PT10S` too). It must be positive.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("{text:?} is not a duration such as 10s, 500ms or 1m");
+    let duration = match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            Duration::try_from_secs_f64(seconds).map_err(|_| invalid())?
+        }
+        Ok(_) => return Err(invalid()),
+        Err(_) => {
+            let signed: jiff::SignedDuration = text.trim().parse().map_err(|_| invalid())?;
+            Duration::try_from(signed).map_err(|_| invalid())?
+        }
+    };
+    if duration.is_zero() {
+        return Err(invalid());
+    }
+    Ok(duration)
 }
 
 /// `clientele keys …`.
@@ -218,6 +265,28 @@ mod tests {
         assert_eq!(args.currency, "USD");
         assert_eq!(args.edd_default_version, 2);
         assert!(!args.demo && !args.trust_proxy && args.site_url.is_none());
+    }
+
+    #[test]
+    fn durations_are_seconds_or_friendly_text() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("PT2S"), Ok(Duration::from_secs(2)));
+        for bad in ["0", "-1s", "soon", "", "NaN"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from(["clientele", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.request_timeout, Duration::from_secs(10));
+        assert_eq!(args.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(args.body_read_timeout, Duration::from_secs(30));
+        assert_eq!(args.idle_timeout, Duration::from_secs(30));
+        assert_eq!(args.max_connections, None);
+        assert_eq!(args.body_memory, 256);
     }
 
     #[test]

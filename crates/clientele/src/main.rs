@@ -38,7 +38,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => {
             let store = clientele::open_store(&args.database.db)?;
-            clientele::serve::run(args, store).await?;
+            clientele::serve::run(*args, store).await?;
         }
         Command::Keys(keys) => {
             let output = match keys {

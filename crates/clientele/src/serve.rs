@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use customer_http::{AppState, SiteConfig};
+use customer_http::{AppState, ServerLimits, SiteConfig};
 use customer_model::Currency;
 use customer_store::CustomerStore;
 use jiff::tz::TimeZone;
@@ -39,6 +39,51 @@ pub fn site_config(args: &ServeArgs) -> anyhow::Result<SiteConfig> {
     site.trust_forwarded_proto = args.trust_proxy;
     site.edd_default_version = args.edd_default_version;
     Ok(site)
+}
+
+/// The process's limit of open files (the soft limit), when the system tells it.
+fn descriptor_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rlimit::getrlimit(rlimit::Resource::NOFILE)
+            .ok()
+            .map(|(soft, _hard)| soft)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The server's limits from the flags; the connection cap defaults to what the
+/// descriptor limit leaves, and a larger one is served but warned about.
+pub fn server_limits(args: &ServeArgs) -> ServerLimits {
+    let fitting = descriptor_limit().map(ServerLimits::connections_for_descriptors);
+    let max_connections = match (args.max_connections, fitting) {
+        (Some(asked), Some(fitting)) => {
+            let asked = usize::try_from(asked).unwrap_or(usize::MAX);
+            if asked > fitting {
+                tracing::warn!(
+                    max_connections = asked,
+                    fitting,
+                    "--max-connections is more than the open-file limit leaves room for"
+                );
+            }
+            asked
+        }
+        (Some(asked), None) => usize::try_from(asked).unwrap_or(usize::MAX),
+        (None, Some(fitting)) => fitting,
+        (None, None) => ServerLimits::default().max_connections,
+    };
+    ServerLimits {
+        request_timeout: args.request_timeout,
+        header_read_timeout: args.header_read_timeout,
+        body_read_timeout: args.body_read_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections,
+        body_memory: usize::try_from(args.body_memory.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
+    }
 }
 
 /// Runs the server until SIGINT or SIGTERM, then lets open requests finish.
@@ -79,8 +124,14 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
             crate::demo::getting_started(keys, &site, tls.is_some())
         );
     }
+    let limits = server_limits(&args);
+    tracing::info!(
+        request_timeout_ms = limits.request_timeout.as_millis() as u64,
+        max_connections = limits.max_connections,
+        "limits"
+    );
     let state = Arc::new(AppState::new(store, site));
-    customer_http::serve(listener, state, tls, shutdown_signal()).await?;
+    customer_http::serve(listener, state, tls, limits, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -122,7 +173,7 @@ mod tests {
         let cli =
             crate::cli::Cli::try_parse_from(["clientele", "serve"].iter().chain(extra)).unwrap();
         match cli.command {
-            crate::cli::Command::Serve(args) => args,
+            crate::cli::Command::Serve(args) => *args,
             other => panic!("{other:?}"),
         }
     }

@@ -25,7 +25,7 @@ use customer_store::CustomerStore;
 pub use config::SiteConfig;
 pub use request::{Request, Response};
 pub use routes::handle;
-pub use server::{serve, serve_with, tls_config_from_pem};
+pub use server::{ServerLimits, serve, serve_with, tls_config_from_pem};
 
 /// What every handler needs: the store and the site's settings.
 pub struct AppState {

@@ -6,6 +6,22 @@ use customer_wire::{Dialect, Reply, reply};
 use crate::request::into_response;
 use crate::{AppState, Request, Response, dialects};
 
+/// The answer when a request's deadline passed before it was handled: `503` with
+/// `Retry-After`, in the error shape of the request's dialect (`/healthz` and paths no
+/// dialect owns: the server's own shape). The work was stopped; nothing was written that
+/// was not already committed.
+pub fn deadline_passed(target: &http::Uri) -> Response {
+    let fault = customer_wire::Fault::DeadlineExceeded;
+    let query = customer_wire::php::Vars::parse(target.query().unwrap_or("").as_bytes());
+    // Both EDD versions answer a fault alike, so the default version does not matter.
+    let dialect = Dialect::of(target.path(), &query, customer_wire::edd::Version::V2)
+        .filter(|_| target.path() != "/healthz");
+    into_response(match dialect {
+        Some(dialect) => dialect.fault_reply(&fault, ""),
+        None => reply::site_fault(&fault),
+    })
+}
+
 /// The whole server: one request in, one response out.
 pub async fn handle(state: &AppState, request: Request) -> Response {
     into_response(answer(state, &request).await)
@@ -29,5 +45,50 @@ async fn answer(state: &AppState, request: &Request) -> Reply {
         Some(Dialect::EddV1 | Dialect::EddV2) => dialects::edd::handle(state, &incoming).await,
         Some(Dialect::EasycartV1) => dialects::easycart::handle(state, &incoming).await,
         None => reply::no_api(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_passed_deadline_answers_in_each_dialect_shape() {
+        use customer_wire::Fault;
+        use http_body_util::BodyExt as _;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = |response: Response| {
+            runtime
+                .block_on(response.into_body().collect())
+                .unwrap()
+                .to_bytes()
+        };
+        let fault = Fault::DeadlineExceeded;
+        for (target, expected) in [
+            (
+                "/wp-json/wc/v3/customers",
+                Dialect::WcV3.fault_reply(&fault, ""),
+            ),
+            (
+                "/wc-api/v3/customers/7",
+                Dialect::WcLegacyV3.fault_reply(&fault, ""),
+            ),
+            (
+                "/edd-api/v2/customers/",
+                Dialect::EddV2.fault_reply(&fault, ""),
+            ),
+            (
+                "/api/v1/customers",
+                Dialect::EasycartV1.fault_reply(&fault, ""),
+            ),
+            ("/healthz", reply::site_fault(&fault)),
+        ] {
+            let response = deadline_passed(&target.parse().unwrap());
+            assert_eq!(response.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[http::header::RETRY_AFTER], "1");
+            assert_eq!(bytes(response), bytes(into_response(expected)), "{target}");
+        }
     }
 }

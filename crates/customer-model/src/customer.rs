@@ -8,14 +8,9 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::email::Email;
+use crate::limits::{self, StoredText};
 use crate::username::{InvalidUsername, Username};
 use crate::validate::{Errors, FieldError, FieldErrorKind};
-
-/// Longest name, company or address line stored (WordPress's meta values are unbounded,
-/// but a record this large is an input error, not a customer).
-pub const MAX_TEXT_LEN: usize = 255;
-/// Most additional e-mail addresses one customer may have (EDD keeps at most 30).
-pub const MAX_ADDITIONAL_EMAILS: usize = 30;
 
 /// The positive integer id of a customer: the WooCommerce user id and the EDD customer id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -156,9 +151,7 @@ impl Address {
     }
 
     fn validate(&self, prefix: &str, errors: &mut Errors) {
-        for (name, value) in self.fields() {
-            errors.max_len(&format!("{prefix}.{name}"), value, MAX_TEXT_LEN);
-        }
+        limits::check_address(prefix, self, errors);
         if !self.email.is_empty() && !crate::email::is_email(&self.email) {
             errors.push(format!("{prefix}.email"), FieldErrorKind::InvalidEmail);
         }
@@ -269,6 +262,27 @@ impl Customer {
     pub fn username(&self) -> Option<&Username> {
         self.account.as_ref().map(|account| &account.username)
     }
+
+    /// Checks the record against every [`limits`] rule, as a store does before it
+    /// writes: the result of a change must fit as a new customer must.
+    pub fn check_limits(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Errors::default();
+        limits::check_stored(
+            &StoredText {
+                email: &self.email,
+                additional_emails: &self.additional_emails,
+                first_name: &self.first_name,
+                last_name: &self.last_name,
+                display_name: &self.display_name,
+                billing: &self.billing,
+                shipping: &self.shipping,
+                avatar_url: self.avatar_url.as_deref(),
+            },
+            &mut errors,
+        );
+        limits::check_meta(limits::stored_meta(&self.meta_data), &mut errors);
+        errors.finish(())
+    }
 }
 
 /// The account part of a new customer.
@@ -314,6 +328,31 @@ pub struct NewCustomer {
 }
 
 impl NewCustomer {
+    /// Checks every [`limits`] rule (the typed fields were checked when they were made).
+    pub fn check_limits(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Errors::default();
+        limits::check_stored(
+            &StoredText {
+                email: &self.email,
+                additional_emails: &self.additional_emails,
+                first_name: &self.first_name,
+                last_name: &self.last_name,
+                display_name: &self.effective_display_name(),
+                billing: &self.billing,
+                shipping: &self.shipping,
+                avatar_url: self.avatar_url.as_deref(),
+            },
+            &mut errors,
+        );
+        limits::check_meta(
+            self.meta_data
+                .iter()
+                .map(|(key, value)| (key.as_str(), value)),
+            &mut errors,
+        );
+        errors.finish(())
+    }
+
     /// The display name the store will keep.
     pub fn effective_display_name(&self) -> String {
         if let Some(name) = self.display_name.as_ref().filter(|n| !n.is_empty()) {
@@ -382,6 +421,7 @@ impl CustomerDraft {
                 None
             }
         };
+        errors.max_len("email", &self.email, limits::EMAIL_CHARS);
         if self.id.is_some_and(|id| id <= 0) {
             errors.push(
                 "id",
@@ -398,12 +438,10 @@ impl CustomerDraft {
                 ),
             }
         }
-        if self.additional_emails.len() > MAX_ADDITIONAL_EMAILS {
-            errors.push(
-                "additional_emails",
-                FieldErrorKind::Invalid(format!("at most {MAX_ADDITIONAL_EMAILS} addresses")),
-            );
-        }
+        limits::check_additional_emails(
+            self.additional_emails.iter().map(String::as_str),
+            &mut errors,
+        );
         if let Some(primary) = &email {
             let mut seen = vec![primary.folded()];
             for (i, extra) in additional_emails.iter().enumerate() {
@@ -416,10 +454,10 @@ impl CustomerDraft {
                 seen.push(extra.folded());
             }
         }
-        errors.max_len("first_name", &self.first_name, MAX_TEXT_LEN);
-        errors.max_len("last_name", &self.last_name, MAX_TEXT_LEN);
+        errors.max_len("first_name", &self.first_name, limits::NAME_CHARS);
+        errors.max_len("last_name", &self.last_name, limits::NAME_CHARS);
         if let Some(display) = &self.display_name {
-            errors.max_len("display_name", display, MAX_TEXT_LEN);
+            errors.max_len("display_name", display, limits::DISPLAY_NAME_CHARS);
         }
         let role = match self.role.as_deref() {
             None => Role::Customer,
@@ -466,10 +504,15 @@ impl CustomerDraft {
             if key.is_empty() {
                 errors.push(format!("meta_data.{i}.key"), FieldErrorKind::Missing);
             }
-            errors.max_len(&format!("meta_data.{i}.key"), key, MAX_TEXT_LEN);
         }
+        limits::check_meta(
+            self.meta_data
+                .iter()
+                .map(|(key, value)| (key.as_str(), value)),
+            &mut errors,
+        );
         if let Some(url) = &self.avatar_url {
-            errors.max_len("avatar_url", url, 2048);
+            errors.max_len("avatar_url", url, limits::AVATAR_URL_CHARS);
         }
         let Some(email) = email else {
             return Err(errors.0);
@@ -553,17 +596,32 @@ pub struct CustomerPatch {
 }
 
 impl CustomerPatch {
-    /// Checks the free-text fields; typed fields were checked when they were made.
+    /// Checks the changed fields against the [`limits`] (typed fields were checked when
+    /// they were made). A patch that fits can still make a customer's meta data too
+    /// large in all: the store checks the result with [`Customer::check_limits`].
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Errors::default();
-        for (path, value) in [
-            ("first_name", &self.first_name),
-            ("last_name", &self.last_name),
-            ("display_name", &self.display_name),
+        if let Some(email) = &self.email {
+            errors.max_len("email", email.as_str(), limits::EMAIL_CHARS);
+        }
+        if let Some(additional) = &self.additional_emails {
+            limits::check_additional_emails(additional.iter().map(Email::as_str), &mut errors);
+        }
+        for (path, value, max) in [
+            ("first_name", &self.first_name, limits::NAME_CHARS),
+            ("last_name", &self.last_name, limits::NAME_CHARS),
+            (
+                "display_name",
+                &self.display_name,
+                limits::DISPLAY_NAME_CHARS,
+            ),
         ] {
             if let Some(value) = value {
-                errors.max_len(path, value, MAX_TEXT_LEN);
+                errors.max_len(path, value, max);
             }
+        }
+        if let Some(url) = self.avatar_url.as_ref().and_then(Option::as_ref) {
+            errors.max_len("avatar_url", url, limits::AVATAR_URL_CHARS);
         }
         if let Some(billing) = &self.billing {
             billing.validate("billing", &mut errors);
@@ -571,10 +629,19 @@ impl CustomerPatch {
         if let Some(shipping) = &self.shipping {
             shipping.validate("shipping", &mut errors);
         }
+        if self.meta_data.len() > limits::META_ENTRIES {
+            errors.push(
+                "meta_data",
+                FieldErrorKind::TooMany {
+                    max: limits::META_ENTRIES,
+                },
+            );
+        }
         for (i, update) in self.meta_data.iter().enumerate() {
             if update.key.is_empty() && update.id.is_none() {
                 errors.push(format!("meta_data.{i}.key"), FieldErrorKind::Missing);
             }
+            limits::check_meta_entry(i, &update.key, &update.value, &mut errors);
         }
         errors.finish(())
     }
@@ -661,6 +728,93 @@ mod tests {
                 "billing.email",
                 "shipping.city"
             ]
+        );
+    }
+
+    #[test]
+    fn limits_follow_wordpress_widths() {
+        let mut bad = draft();
+        bad.email = format!("{}@example.com", "a".repeat(89));
+        bad.display_name = Some("d".repeat(251));
+        bad.first_name = "f".repeat(256);
+        bad.billing.email = format!("{}@example.com", "b".repeat(89));
+        bad.meta_data = vec![("k".repeat(256), json!("v"))];
+        let errors = bad.validate().unwrap_err();
+        let found: Vec<(&str, &FieldErrorKind)> =
+            errors.iter().map(|e| (e.path.as_str(), &e.kind)).collect();
+        assert_eq!(
+            found,
+            [
+                ("email", &FieldErrorKind::TooLong { max: 100 }),
+                ("first_name", &FieldErrorKind::TooLong { max: 255 }),
+                ("display_name", &FieldErrorKind::TooLong { max: 250 }),
+                ("billing.email", &FieldErrorKind::TooLong { max: 100 }),
+                ("meta_data.0.key", &FieldErrorKind::TooLong { max: 255 }),
+            ]
+        );
+        let mut fits = draft();
+        fits.email = format!("{}@example.com", "a".repeat(88));
+        fits.display_name = Some("é".repeat(250));
+        fits.first_name = "ß".repeat(255);
+        assert!(fits.validate().unwrap().check_limits().is_ok());
+    }
+
+    #[test]
+    fn patches_and_stored_records_are_held_to_the_same_limits() {
+        let patch = CustomerPatch {
+            last_name: Some("l".repeat(256)),
+            shipping: Some(AddressPatch {
+                city: Some("c".repeat(256)),
+                ..AddressPatch::default()
+            }),
+            meta_data: vec![MetaUpdate {
+                id: None,
+                key: "k".into(),
+                value: json!("v".repeat(limits::META_VALUE_BYTES)),
+            }],
+            ..CustomerPatch::default()
+        };
+        let paths: Vec<String> = patch
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(paths, ["last_name", "shipping.city", "meta_data.0.value"]);
+
+        let new = draft().validate().unwrap();
+        let mut stored = Customer {
+            id: CustomerId(1),
+            uuid: Uuid::nil(),
+            email: new.email.clone(),
+            additional_emails: Vec::new(),
+            first_name: new.first_name.clone(),
+            last_name: String::new(),
+            display_name: new.effective_display_name(),
+            account: None,
+            billing: Address::default(),
+            shipping: Address::default(),
+            meta_data: Vec::new(),
+            avatar_url: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            modified_at: None,
+        };
+        assert!(stored.check_limits().is_ok());
+        stored.meta_data = (0..=limits::META_ENTRIES as i64)
+            .map(|id| MetaEntry {
+                id,
+                key: "k".into(),
+                value: json!(id),
+            })
+            .collect();
+        assert_eq!(
+            stored.check_limits().unwrap_err()[0],
+            FieldError::new(
+                "meta_data",
+                FieldErrorKind::TooMany {
+                    max: limits::META_ENTRIES
+                }
+            )
         );
     }
 

@@ -10,6 +10,7 @@
 //! - [`username`]: account names, valid by WordPress's strict `sanitize_user` rule.
 //! - [`customer`]: customers, accounts, addresses, meta data; create and patch inputs.
 //! - [`ledger`]: products, orders, refunds, subscriptions and download grants.
+//! - [`limits`]: the largest values a customer may hold, checked on every write.
 //! - [`stats`]: per-customer, per-currency aggregates kept by the store.
 //! - [`keys`]: API keys as stored.
 //! - [`import`], [`export`]: records as an import writes them and an export reads them.
@@ -22,6 +23,7 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod ledger;
+pub mod limits;
 pub mod money;
 pub mod query;
 pub mod stats;

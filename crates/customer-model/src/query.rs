@@ -104,6 +104,26 @@ pub struct TextSearch {
     pub match_id: bool,
 }
 
+impl TextSearch {
+    /// The shortest term a trigram index can find (SQLite's FTS5 `trigram` tokenizer,
+    /// PostgreSQL's `pg_trgm`). A shorter term is looked for value by value, which stays
+    /// cheap per customer because every searchable value is bounded (see [`crate::limits`]).
+    pub const INDEXED_TERM_CHARS: usize = 3;
+
+    /// Whether any stored value can contain the term: no value is longer than
+    /// [`crate::limits::SEARCH_TERM_CHARS`], so a longer term matches no customer (as a
+    /// `LIKE '%…%'` longer than the column's width matches no row in WordPress) and a
+    /// store answers without looking. An id match (`match_id`) is unaffected.
+    pub fn term_fits(&self) -> bool {
+        self.term.chars().count() <= crate::limits::SEARCH_TERM_CHARS
+    }
+
+    /// Whether the term is long enough for the trigram index.
+    pub fn is_indexed(&self) -> bool {
+        self.term.chars().count() >= Self::INDEXED_TERM_CHARS
+    }
+}
+
 /// Filters of a customer list. Every set filter must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerFilter {

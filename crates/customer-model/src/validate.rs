@@ -17,6 +17,16 @@ pub enum FieldErrorKind {
         /// The maximum number of characters.
         max: usize,
     },
+    /// The value's encoded form is larger than allowed.
+    TooLarge {
+        /// The maximum number of bytes.
+        max_bytes: usize,
+    },
+    /// The list has more items than allowed.
+    TooMany {
+        /// The maximum number of items.
+        max: usize,
+    },
     /// The value is not one of the allowed values.
     NotOneOf {
         /// The allowed values.
@@ -54,6 +64,8 @@ impl fmt::Display for FieldErrorKind {
             Self::InvalidEmail => f.write_str("is not a valid e-mail address"),
             Self::InvalidUsername => f.write_str("is not a valid username"),
             Self::TooLong { max } => write!(f, "is longer than {max} characters"),
+            Self::TooLarge { max_bytes } => write!(f, "is larger than {max_bytes} bytes"),
+            Self::TooMany { max } => write!(f, "has more than {max} items"),
             Self::NotOneOf { allowed } => write!(f, "is not one of {}", allowed.join(", ")),
             Self::InvalidAmount(e) => write!(f, "is not a valid amount: {e}"),
             Self::Invalid(why) => f.write_str(why),

@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use customer_model::limits;
 use customer_model::{
     AccountFilter, AddressPatch, CurrencyStats, Customer, CustomerDraft, CustomerFilter,
     CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadFile, Email, MetaUpdate,
@@ -58,6 +59,8 @@ macro_rules! store_conformance_tests {
             keys_are_stored_found_and_revoked,
             nonces_detect_replays,
             concurrent_creates_with_one_email_have_one_winner,
+            writes_over_the_limits_are_refused,
+            search_terms_longer_than_any_value_match_nothing,
         );
     };
 }
@@ -1740,6 +1743,16 @@ pub async fn import_is_atomic(store: Store) {
             },
             "download_grants.0.order_id",
         ),
+        (
+            {
+                let mut batch = import_batch();
+                let mut long = guest("long@import.example");
+                long.shipping.city = "c".repeat(limits::ADDRESS_FIELD_CHARS + 1);
+                batch.customers.push(long.into());
+                batch
+            },
+            "customers.1.shipping.city",
+        ),
     ];
     for (batch, field) in bad_cases {
         let error = store.import(batch).await.unwrap_err();
@@ -1766,6 +1779,133 @@ pub async fn import_is_atomic(store: Store) {
         .import(import_batch())
         .await
         .expect("the good batch still imports");
+}
+
+fn assert_invalid<T: std::fmt::Debug>(outcome: Result<T, StoreError>, field: &str) {
+    match outcome {
+        Err(StoreError::Invalid { field: got, .. }) => assert_eq!(got, field),
+        other => panic!("expected invalid {field}, got {other:?}"),
+    }
+}
+
+/// The model's limits hold for every write, even from a caller that skipped validation:
+/// the write is refused naming the field, and nothing changes.
+pub async fn writes_over_the_limits_are_refused(store: Store) {
+    let mut long_name = guest("long@example.com");
+    long_name.first_name = "f".repeat(limits::NAME_CHARS + 1);
+    assert_invalid(store.create_customer(long_name).await, "first_name");
+    let mut long_display = registered("display@example.com", "display");
+    long_display.display_name = Some("d".repeat(limits::DISPLAY_NAME_CHARS + 1));
+    assert_invalid(store.create_customer(long_display).await, "display_name");
+    let mut big_meta = guest("meta@example.com");
+    big_meta.meta_data = vec![("k".into(), json!("v".repeat(limits::META_VALUE_BYTES)))];
+    assert_invalid(store.create_customer(big_meta).await, "meta_data.0.value");
+    assert!(
+        ids_of(&store, &query(CustomerFilter::default()))
+            .await
+            .is_empty()
+    );
+
+    let kept = store
+        .create_customer(guest("kept@example.com"))
+        .await
+        .unwrap();
+    let chunk = json!("v".repeat(limits::META_VALUE_BYTES / 2));
+    // Seven such entries fit in the total, an eighth does not.
+    let fitting = limits::META_TOTAL_BYTES / (limits::META_VALUE_BYTES / 2) - 1;
+    let mut patch = CustomerPatch::default();
+    for key in 0..fitting {
+        patch.meta_data.push(MetaUpdate {
+            id: None,
+            key: format!("k{key}"),
+            value: chunk.clone(),
+        });
+    }
+    store.update_customer(kept.id, patch).await.unwrap();
+    let one_more = CustomerPatch {
+        first_name: Some("Changed".into()),
+        meta_data: vec![MetaUpdate {
+            id: None,
+            key: "last".into(),
+            value: chunk,
+        }],
+        ..CustomerPatch::default()
+    };
+    assert_invalid(store.update_customer(kept.id, one_more).await, "meta_data");
+    let long_city = CustomerPatch {
+        billing: Some(AddressPatch {
+            city: Some("c".repeat(limits::ADDRESS_FIELD_CHARS + 1)),
+            ..AddressPatch::default()
+        }),
+        ..CustomerPatch::default()
+    };
+    assert_invalid(
+        store.update_customer(kept.id, long_city).await,
+        "billing.city",
+    );
+    let after = store.customer(kept.id).await.unwrap();
+    assert_eq!(after.first_name, "");
+    assert_eq!(after.billing.city, "");
+    assert_eq!(after.meta_data.len(), fitting);
+}
+
+/// A term as long as the longest value finds it; a longer one finds nothing, in any
+/// field and in combination with any other filter. A long term matches as a whole,
+/// whatever part of it a backend asks its index for.
+pub async fn search_terms_longer_than_any_value_match_nothing(store: Store) {
+    let mut longest = registered("longest@example.com", "longest");
+    longest.first_name = "n".repeat(limits::NAME_CHARS);
+    let longest = store.create_customer(longest).await.unwrap();
+    let search = |term: String| CustomerFilter {
+        search: vec![TextSearch {
+            term,
+            fields: SearchField::ALL.to_vec(),
+            match_id: false,
+        }],
+        ..CustomerFilter::default()
+    };
+    let fits = "n".repeat(limits::SEARCH_TERM_CHARS);
+    assert_eq!(
+        ids_matching(&store, search(fits.clone())).await,
+        vec![longest.id.0]
+    );
+    let too_long = format!("{fits}n");
+    assert!(
+        ids_matching(&store, search(too_long.clone()))
+            .await
+            .is_empty()
+    );
+    let mut with_role = search(too_long);
+    with_role.role = Some(Role::Customer);
+    assert!(ids_matching(&store, with_role).await.is_empty());
+
+    // Long terms share a beginning; only the whole term decides, ignoring letter case.
+    let mut first = guest("prefix-one@example.com");
+    first.last_name = "Abcdefghijklmnopqrstuvwxyz Żółw".into();
+    let first = store.create_customer(first).await.unwrap();
+    let mut second = guest("prefix-two@example.com");
+    second.billing.city = "abcdefghijklmnopqrstuvwxyZ".into();
+    let second = store.create_customer(second).await.unwrap();
+    let mut third = guest("prefix-three@example.com");
+    third.last_name = "abcdefghijklmnopqrstuvWXY!".into();
+    store.create_customer(third).await.unwrap();
+    assert_eq!(
+        ids_matching(&store, search("ABCDEFGHIJKLMNOPQRSTUVWXYZ".into())).await,
+        vec![first.id.0, second.id.0]
+    );
+    assert_eq!(
+        ids_matching(&store, search("klmnopqrstuvwxyz żółw".into())).await,
+        vec![first.id.0]
+    );
+    let names_only = CustomerFilter {
+        search: vec![TextSearch {
+            term: "abcdefghijklmnopqrstuvwxyz".into(),
+            fields: vec![SearchField::Names],
+            match_id: false,
+        }],
+        ..CustomerFilter::default()
+    };
+    assert_eq!(ids_matching(&store, names_only).await, vec![first.id.0]);
 }
 
 fn new_key(kind: KeyKind, lookup: &str) -> NewApiKey {

@@ -200,6 +200,33 @@ mod sqlite_only {
         );
     }
 
+    /// A term longer than any stored value is answered without reading the search
+    /// index or the customers: SQLite stops at the constant false condition.
+    #[tokio::test]
+    async fn an_overlong_search_term_reads_nothing() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let term = "x".repeat(customer_model::limits::SEARCH_TERM_CHARS + 1);
+        for fields in [SearchField::ALL.to_vec(), vec![SearchField::Names]] {
+            let query = planned(
+                CustomerFilter {
+                    search: vec![TextSearch {
+                        term: term.clone(),
+                        fields,
+                        match_id: false,
+                    }],
+                    ..CustomerFilter::default()
+                },
+                SortKey::Id,
+            );
+            for plan in [
+                store.explain_list(&query).await.unwrap(),
+                store.explain_count(&query).await.unwrap(),
+            ] {
+                assert!(!uses(&plan, "customer_search"), "{plan:#?}");
+            }
+        }
+    }
+
     /// An exact e-mail is looked up first: page and total start from that one customer,
     /// whatever the order the list asks for.
     #[tokio::test]

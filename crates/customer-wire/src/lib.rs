@@ -7,7 +7,8 @@
 //! - [`Dialect`]: the six APIs, their slugs and docs, and which one a request belongs to.
 //! - [`Reply`]: a whole response; [`Fault`]: what went wrong, in model terms, rendered by
 //!   each dialect's catalogue ([`Dialect::fault_reply`]).
-//! - [`request`]: what codecs read of a request ([`request::Incoming`]).
+//! - [`request`]: what codecs read of a request ([`request::Incoming`]); [`route_log`]:
+//!   what the request log may show of its target.
 //! - [`php`]: PHP's and WordPress's request rules ([`php::Vars`], `intval`,
 //!   `sanitize_text_field`, …), the one parser of query strings and form bodies.
 //! - [`woo`]: what both WooCommerce APIs share (key authentication, registration
@@ -27,6 +28,7 @@ pub mod import;
 pub mod php;
 pub mod reply;
 pub mod request;
+pub mod route_log;
 pub mod site;
 pub mod wc_legacy;
 pub mod wc_rest;

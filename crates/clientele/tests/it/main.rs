@@ -1,6 +1,9 @@
-//! The binary's integration tests: the command line and `serve` as processes, and one
-//! customer read through every dialect of the whole server.
+//! The binary's integration tests: the command line and `serve` as processes, hostile
+//! clients against the server, and one customer read through every dialect of the whole
+//! server.
 
 mod cli;
 mod cross_dialect;
+#[cfg(unix)]
+mod hostile;
 mod serve;

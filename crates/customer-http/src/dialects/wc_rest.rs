@@ -185,6 +185,7 @@ async fn create(call: &Call<'_>) -> Outcome<Answer> {
 /// bought with this e-mail becomes the registered customer.
 async fn create_customer(call: &Call<'_>, params: &Params) -> Outcome<(Customer, CustomerStats)> {
     let command = decode::decode_create(params, call.route.version)?;
+    command.check_limits()?;
     let store = &call.state.store;
     let guest = match store
         .customer_by_email(command.email.as_str())
@@ -249,6 +250,10 @@ async fn update_customer(
     check_roles: bool,
 ) -> Outcome<(Customer, CustomerStats)> {
     let command = decode::decode_update(params, call.route.version)?;
+    command
+        .patch
+        .validate()
+        .map_err(|errors| RestError::over_limits(&errors))?;
     let existing = command.check(call.registered(id).await?, check_roles, call.authenticated)?;
     if let Some(email) = command.changed_email(&existing) {
         match call.state.store.customer_by_email(email).await.faulted() {

@@ -193,9 +193,15 @@ where
     let handler = make_handler(state);
     let tls = tls.then(self_signed_tls);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(customer_http::serve_with(listener, handler, tls, async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(customer_http::serve_with(
+        listener,
+        handler,
+        tls,
+        customer_http::ServerLimits::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     RunningServer {
         base_url,
         stop: Some(stop),

@@ -602,11 +602,86 @@ async fn create_errors_and_username_generation() {
             400,
             "registration-error-invalid-username",
         ),
+        (
+            json!({"email": format!("{}@example.com", "a".repeat(89))}),
+            400,
+            "user_email_too_long",
+        ),
+        (
+            json!({"email": "fresh@example.com", "first_name": "f".repeat(256)}),
+            400,
+            "rest_invalid_param",
+        ),
+        (
+            json!({"email": "fresh@example.com", "shipping": {"city": "c".repeat(256)}}),
+            400,
+            "rest_invalid_param",
+        ),
+        (
+            json!({"email": "fresh@example.com",
+                   "meta_data": [{"key": "k", "value": "v".repeat(16 * 1024)}]}),
+            400,
+            "rest_invalid_param",
+        ),
     ] {
         let answer = post(&site, "/wp-json/wc/v3/customers", body.clone()).await;
-        assert_eq!((answer.status, answer.code()), (status, code), "{body}");
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, code),
+            "{}",
+            answer.body
+        );
     }
     assert_eq!(count(&site).await, before, "nothing is written on an error");
+}
+
+/// Values over the model's limits are refused on update and in batch items as on
+/// create, naming the field the way WordPress's schema errors do, and change nothing.
+#[tokio::test]
+async fn values_over_the_limits_are_refused_naming_the_field() {
+    let site = site().await;
+    let john = post(&site, "/wp-json/wc/v3/customers", seed_john()).await;
+    let target = format!("/wp-json/wc/v3/customers/{}", john.body["id"]);
+    let long = post(
+        &site,
+        &target,
+        json!({"first_name": "Jo", "billing": {"city": "c".repeat(256)}}),
+    )
+    .await;
+    assert_eq!((long.status, long.code()), (400, "rest_invalid_param"));
+    assert_eq!(
+        long.body["data"]["params"]["billing"],
+        "billing[city] must be at most 255 characters long."
+    );
+    let batch = post(
+        &site,
+        "/wp-json/wc/v3/customers/batch",
+        json!({"update": [{"id": john.body["id"], "last_name": "l".repeat(256)}]}),
+    )
+    .await;
+    assert_eq!(
+        batch.body["update"][0]["error"]["data"]["params"]["last_name"],
+        "last_name must be at most 255 characters long."
+    );
+    // Each entry fits, together they are more than a customer may keep.
+    let chunk = "v".repeat(10_000);
+    let meta: Vec<Value> = (0..7)
+        .map(|i| json!({"key": format!("k{i}"), "value": chunk}))
+        .collect();
+    let total = post(&site, &target, json!({"meta_data": meta})).await;
+    assert_eq!((total.status, total.code()), (400, "rest_invalid_param"));
+    assert!(
+        total.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("meta_data"),
+        "{}",
+        total.body
+    );
+    let after = get(&site, &target).await;
+    assert_eq!(after.body["first_name"], "John");
+    assert_eq!(after.body["last_name"], "Doe");
+    assert_eq!(after.body["meta_data"], json!([]));
 }
 
 #[tokio::test]

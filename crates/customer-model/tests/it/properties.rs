@@ -1,5 +1,5 @@
-//! Properties of the model: validation is idempotent, money round-trips, and no input
-//! panics a validator.
+//! Properties of the model: validation is idempotent and leaves values within the
+//! limits, money round-trips, and no input panics a validator.
 
 use customer_model::money::{format_minor, parse_minor};
 use customer_model::testing::{arb_customer_draft, arb_text};
@@ -11,6 +11,7 @@ proptest! {
     #[test]
     fn validation_is_idempotent(draft in arb_customer_draft()) {
         if let Ok(new) = draft.validate() {
+            prop_assert_eq!(new.check_limits(), Ok(()));
             let again = CustomerDraft::from(&new).validate();
             prop_assert_eq!(again, Ok(new));
         }

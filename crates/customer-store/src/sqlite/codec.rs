@@ -111,6 +111,9 @@ pub(crate) fn classify(error: rusqlite::Error) -> StoreError {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen => {
                 StoreError::Unavailable(error.to_string())
             }
+            ErrorCode::OperationInterrupted => {
+                StoreError::Unavailable("the caller went away; the work was stopped".into())
+            }
             _ => StoreError::Backend(Box::new(error)),
         },
         _ => StoreError::Backend(Box::new(error)),

@@ -2,7 +2,8 @@
 //! ids and one for the exact count; the page's customers and aggregates are then read by
 //! id in a fixed number of queries. Every filter is an indexed lookup (`IN (SELECT …)`
 //! over an index, or a range on an indexed column); substring searches go through the
-//! FTS5 trigram index, or through `LIKE` over that index's text for terms shorter than a
+//! FTS5 trigram index (a few distinct trigrams of the term, the whole term confirmed on
+//! the rows found), or through `LIKE` over that index's text for terms shorter than a
 //! trigram.
 
 use customer_model::{
@@ -102,17 +103,51 @@ fn search_column(field: SearchField) -> &'static str {
     }
 }
 
-/// The FTS5 query of a search of at least one trigram in at least one field.
-fn fts_phrase(search: &TextSearch) -> Option<String> {
+/// Most distinct trigrams of a term the index is asked for. A phrase query reads the
+/// positions of every trigram in every row found, once per trigram of the phrase, and
+/// repetitive text (`aaaa…`) has a position at nearly every character: the index is
+/// asked instead for rows holding a few distinct trigrams of the term, and the whole term
+/// is confirmed on those rows in linear time ([`super::functions`]).
+const INDEXED_TRIGRAMS: usize = 8;
+
+/// A search as a condition on `customer_search` rows, with its parameters: the index
+/// lookup (of at least one trigram, in at least one field) and, for a term longer than
+/// one trigram, the confirmation of the whole term.
+fn index_lookup(search: &TextSearch) -> Option<(String, Vec<Value>)> {
     let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
     columns.dedup();
-    (!columns.is_empty() && search.term.chars().count() >= 3).then(|| {
-        format!(
-            "{{{}}} : \"{}\"",
-            columns.join(" "),
-            search.term.replace('"', "\"\"")
-        )
-    })
+    if columns.is_empty() || !search.is_indexed() || !search.term_fits() {
+        return None;
+    }
+    let chars: Vec<char> = search.term.chars().collect();
+    // Trigrams as written (the index folds case itself), told apart ignoring case.
+    let mut trigrams: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for window in chars.windows(TextSearch::INDEXED_TERM_CHARS) {
+        let trigram: String = window.iter().collect();
+        let key = super::functions::fold(&trigram);
+        if trigrams.len() < INDEXED_TRIGRAMS && !seen.contains(&key) {
+            seen.push(key);
+            trigrams.push(trigram);
+        }
+    }
+    let quoted: Vec<String> = trigrams
+        .iter()
+        .map(|trigram| format!("\"{}\"", trigram.replace('"', "\"\"")))
+        .collect();
+    let query = format!("{{{}}} : ({})", columns.join(" "), quoted.join(" AND "));
+    let mut params = vec![Value::Text(query)];
+    let mut clause = "customer_search MATCH ?".to_owned();
+    if chars.len() > TextSearch::INDEXED_TERM_CHARS {
+        let folded = super::functions::fold(&search.term);
+        let checks: Vec<String> = columns
+            .iter()
+            .map(|column| format!("contains_folded({column}, ?)"))
+            .collect();
+        params.extend(columns.iter().map(|_| Value::Text(folded.clone())));
+        clause.push_str(&format!(" AND ({})", checks.join(" OR ")));
+    }
+    Some((clause, params))
 }
 
 /// One search as a condition: fields OR-ed, and the id when asked for.
@@ -125,14 +160,17 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
     columns.dedup();
     let mut alternatives = Vec::new();
     let mut params = Vec::new();
-    if !columns.is_empty() {
-        if let Some(phrase) = fts_phrase(search) {
+    // A term longer than any stored value finds nothing; the index is not asked.
+    if !columns.is_empty() && search.term_fits() {
+        if let Some((clause, lookup)) = index_lookup(search) {
             alternatives.push(format!(
-                "{id} IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
+                "{id} IN (SELECT rowid FROM customer_search WHERE {clause})"
             ));
-            params.push(Value::Text(phrase));
+            params.extend(lookup);
         } else {
-            // Shorter than one trigram: the index cannot help, so scan its text.
+            // Shorter than one trigram: the index cannot help, so scan its text. The
+            // pattern is at most two characters and every value is bounded, so each row
+            // costs little; the request's deadline bounds the whole scan.
             let pattern = format!("%{}%", like_escape(&search.term));
             let likes: Vec<String> = columns
                 .iter()
@@ -392,8 +430,8 @@ fn plan(conn: &Connection, query: &CustomerQuery, purpose: Purpose) -> StoreResu
 
 /// The SQL of the page of `query` and its parameters but `LIMIT` and `OFFSET`.
 fn page_statement(conn: &Connection, query: &CustomerQuery) -> StoreResult<(String, Vec<Value>)> {
-    if let Some((sql, phrase)) = search_only_page(query) {
-        return Ok((sql, vec![phrase]));
+    if let Some(page) = search_only_page(query) {
+        return Ok(page);
     }
     let plan = plan(conn, query, Purpose::Page)?;
     let params = plan
@@ -434,11 +472,11 @@ pub(crate) fn count(conn: &Connection, query: &CustomerQuery) -> StoreResult<u64
     Ok(total as u64)
 }
 
-/// The FTS5 query of a filter that is one substring search alone (of at least one
+/// The index lookup of a filter that is one substring search alone (of at least one
 /// trigram, and not also an id). The search index holds one row per customer under the
 /// customer's id, so such a list's total is the number of matches, and its page in id
 /// order is the matches' ids in order: neither needs to look a match up in `customers`.
-fn search_only(filter: &CustomerFilter) -> Option<String> {
+fn search_only(filter: &CustomerFilter) -> Option<(String, Vec<Value>)> {
     let [search] = filter.search.as_slice() else {
         return None;
     };
@@ -447,35 +485,40 @@ fn search_only(filter: &CustomerFilter) -> Option<String> {
         search: filter.search.clone(),
         ..CustomerFilter::default()
     };
-    fts_phrase(search).filter(|_| !matches_id && *filter == search_only)
+    index_lookup(search).filter(|_| !matches_id && *filter == search_only)
+}
+
+/// The count statement of a search-only list (see [`search_only`]).
+fn search_only_count_sql(clause: &str) -> String {
+    format!("SELECT COUNT(*) FROM customer_search WHERE {clause}")
 }
 
 /// The total of a search-only list (see [`search_only`]), counted in the search index.
 fn search_only_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<u64>> {
-    let Some(phrase) = search_only(filter) else {
+    let Some((clause, params)) = search_only(filter) else {
         return Ok(None);
     };
     let total: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM customer_search WHERE customer_search MATCH ?1")?
-        .query_row([phrase], |row| row.get(0))?;
+        .prepare_cached(&search_only_count_sql(&clause))?
+        .query_row(params_from_iter(params.iter()), |row| row.get(0))?;
     Ok(Some(total as u64))
 }
 
 /// The page SQL and parameters of a search-only list in id order, read from the search
 /// index alone (see [`search_only`]); FTS5 yields matches in rowid order and stops at the
 /// page's end.
-fn search_only_page(query: &CustomerQuery) -> Option<(String, Value)> {
-    let phrase = search_only(&query.filter).filter(|_| query.sort == SortKey::Id)?;
+fn search_only_page(query: &CustomerQuery) -> Option<(String, Vec<Value>)> {
+    let (clause, params) = search_only(&query.filter).filter(|_| query.sort == SortKey::Id)?;
     let direction = match query.direction {
         SortDirection::Ascending => "ASC",
         SortDirection::Descending => "DESC",
     };
     Some((
         format!(
-            "SELECT rowid FROM customer_search WHERE customer_search MATCH ?
+            "SELECT rowid FROM customer_search WHERE {clause}
              ORDER BY rowid {direction} LIMIT ? OFFSET ?"
         ),
-        Value::Text(phrase),
+        params,
     ))
 }
 
@@ -556,10 +599,7 @@ pub(crate) fn explain_count(conn: &Connection, query: &CustomerQuery) -> StoreRe
         return Ok(Vec::new());
     }
     let (sql, params) = match search_only(&query.filter) {
-        Some(phrase) => (
-            "SELECT COUNT(*) FROM customer_search WHERE customer_search MATCH ?".to_owned(),
-            vec![Value::Text(phrase)],
-        ),
+        Some((clause, params)) => (search_only_count_sql(&clause), params),
         _ => {
             let plan = plan(conn, query, Purpose::Count)?;
             (plan.count_sql(), plan.params)

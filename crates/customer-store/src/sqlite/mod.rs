@@ -16,6 +16,14 @@
 //! threads. Writes run in an `IMMEDIATE` transaction; reads of several statements run in
 //! one read transaction so that a page and its total agree.
 //!
+//! # Bounded work
+//! At most [`SqliteStore::max_readers`] reads run at once (more would only share the
+//! same cores, each with its own page cache); further calls wait, without holding a
+//! thread, for a turn, as writes wait for the writer. A call whose future is dropped
+//! (the request's deadline passed, the client went away) stops waiting, or, once
+//! running, is stopped by SQLite's progress handler within a few thousand virtual machine
+//! steps: a write then rolls back.
+//!
 //! # Modules
 //! - `schema`: tables, indexes and migrations.
 //! - `customers`, `ledger`, `list`, `api_keys`: the statements, as functions over a
@@ -23,17 +31,20 @@
 //! - `import`, `export`: sessions that hold a connection and a transaction on a thread
 //!   of their own across many calls.
 //! - `codec`: value conversions and error classification.
+//! - `functions`: SQL functions the queries call (registered on every connection).
 
 mod api_keys;
 mod codec;
 mod customers;
 mod export;
+mod functions;
 mod import;
 mod ledger;
 mod list;
 mod schema;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -56,11 +67,46 @@ use codec::backend;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The writer's page cache, KiB.
 const WRITER_CACHE_KIB: i64 = 256 * 1024;
-/// Idle read connections kept open.
-const MAX_IDLE_READERS: usize = 4;
 /// Prepared statements kept per connection: enough for every fixed statement plus the
 /// list queries of the usual filter combinations.
 const STATEMENT_CACHE: usize = 256;
+/// Virtual machine steps between two checks of whether the caller is still there: a
+/// check costs a few nanoseconds, and a few thousand steps take microseconds.
+const PROGRESS_STEPS: std::ffi::c_int = 4096;
+
+/// Reads that may run at once: twice the cores, at least four.
+fn default_max_readers() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| (2 * n.get()).max(4))
+}
+
+/// Tells the database work of one call that its caller has gone: set when the call's
+/// future is dropped (harmless once the work has finished).
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `work` on `conn` with a progress handler that stops it once `cancelled` is set;
+/// the handler is removed afterwards, since the connection serves other calls next.
+fn watched<T>(
+    conn: &mut Connection,
+    cancelled: &Arc<AtomicBool>,
+    work: impl FnOnce(&mut Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(StoreError::Unavailable(
+            "the caller went away before the work started".into(),
+        ));
+    }
+    let flag = Arc::clone(cancelled);
+    conn.progress_handler(PROGRESS_STEPS, Some(move || flag.load(Ordering::Relaxed)))?;
+    let out = work(conn);
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    out
+}
 
 /// The SQLite implementation of [`crate::CustomerStore`]. Cloning shares the database.
 #[derive(Clone)]
@@ -78,8 +124,31 @@ impl std::fmt::Debug for SqliteStore {
 
 struct Inner {
     writer: Mutex<Connection>,
+    /// One permit: writes queue here, off the blocking pool, before taking the writer.
+    write_turn: tokio::sync::Semaphore,
     /// `None` for an in-memory database, whose reads use the writer connection.
     readers: Option<Readers>,
+    /// One permit per read that may run at once.
+    read_turns: tokio::sync::Semaphore,
+    max_readers: usize,
+}
+
+impl Inner {
+    fn new(writer: Connection, readers: Option<Readers>) -> Self {
+        // An in-memory database has one connection: its reads take turns with writes.
+        let max_readers = if readers.is_some() {
+            default_max_readers()
+        } else {
+            1
+        };
+        Self {
+            writer: Mutex::new(writer),
+            write_turn: tokio::sync::Semaphore::new(1),
+            readers,
+            read_turns: tokio::sync::Semaphore::new(max_readers),
+            max_readers,
+        }
+    }
 }
 
 struct Readers {
@@ -99,12 +168,14 @@ impl Readers {
         .map_err(unavailable)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        functions::register(&conn)?;
         Ok(conn)
     }
 
     fn put_back(&self, conn: Connection) {
         let mut idle = lock(&self.idle);
-        if idle.len() < MAX_IDLE_READERS {
+        // As many as may run at once: more would never be taken again.
+        if idle.len() < default_max_readers() {
             idle.push(conn);
         }
     }
@@ -118,6 +189,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+fn closed(_: tokio::sync::AcquireError) -> StoreError {
+    StoreError::Unavailable("the store is closed".into())
+}
+
 fn unavailable(error: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(error.to_string())
 }
@@ -125,6 +200,7 @@ fn unavailable(error: rusqlite::Error) -> StoreError {
 /// Settings every writing connection gets.
 fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    functions::register(conn)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if file {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -160,13 +236,13 @@ impl SqliteStore {
         let mut writer = Connection::open(&path).map_err(unavailable)?;
         configure_writer(&mut writer, true)?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                writer: Mutex::new(writer),
-                readers: Some(Readers {
+            inner: Arc::new(Inner::new(
+                writer,
+                Some(Readers {
                     path,
                     idle: Mutex::new(Vec::new()),
                 }),
-            }),
+            )),
         })
     }
 
@@ -175,11 +251,13 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory().map_err(unavailable)?;
         configure_writer(&mut conn, false)?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                writer: Mutex::new(conn),
-                readers: None,
-            }),
+            inner: Arc::new(Inner::new(conn, None)),
         })
+    }
+
+    /// How many reads run at once; further reads wait for a turn.
+    pub fn max_readers(&self) -> usize {
+        self.inner.max_readers
     }
 
     /// The schema version of this build (`PRAGMA user_version` after opening).
@@ -208,13 +286,18 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
+        let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let mut conn = lock(&inner.writer);
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = work(&tx)?;
-            tx.commit()?;
-            Ok(out)
+            watched(&mut conn, &cancelled, |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = work(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })
         })
         .await
         .map_err(|e| backend(format!("store task failed: {e}")))?
@@ -226,22 +309,25 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
+        let _turn = self.inner.read_turns.acquire().await.map_err(closed)?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || match &inner.readers {
             Some(readers) => {
                 let mut conn = readers.take()?;
-                let out = {
+                let out = watched(&mut conn, &cancelled, |conn| {
                     let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
                     let out = work(&tx);
                     tx.finish()?;
                     out
-                };
+                });
                 readers.put_back(conn);
                 out
             }
             None => {
-                let conn = lock(&inner.writer);
-                work(&conn)
+                let mut conn = lock(&inner.writer);
+                watched(&mut conn, &cancelled, |conn| work(conn))
             }
         })
         .await
@@ -473,5 +559,62 @@ impl CustomerStore for SqliteStore {
             api_keys::remember_nonce(conn, key_id, &nonce, timestamp, forget_before)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// A read whose caller gives up (a deadline, a client that went away) stops in the
+    /// database, and its connection returns to the pool, instead of running on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_call_stops_its_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
+        let readers = || lock(&store.inner.readers.as_ref().unwrap().idle).len();
+        // Counting to ten billion takes minutes.
+        let slow = store.read(|conn| {
+            conn.query_row(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+                                         WHERE i < 10000000000)
+                 SELECT count(*) FROM n",
+                [],
+                |row| row.get::<_, i64>(0),
+            )?;
+            Ok(())
+        });
+        let outcome = tokio::time::timeout(Duration::from_millis(300), slow).await;
+        assert!(outcome.is_err(), "the statement should still be running");
+        let dropped = Instant::now();
+        while readers() == 0 {
+            assert!(
+                dropped.elapsed() < Duration::from_secs(5),
+                "the statement went on after its caller left"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The connection carries no handler into its next call.
+        store.health().await.unwrap();
+    }
+
+    /// Reads beyond the limit wait for a turn; a waiting read that is dropped leaves
+    /// no trace.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
+        let turns: Vec<_> = (0..store.max_readers())
+            .map(|_| store.inner.read_turns.try_acquire().unwrap())
+            .collect();
+        let waiting = tokio::time::timeout(Duration::from_millis(100), store.health()).await;
+        assert!(waiting.is_err(), "a read ran without a turn");
+        drop(turns);
+        store.health().await.unwrap();
+        assert_eq!(
+            store.inner.read_turns.available_permits(),
+            store.max_readers()
+        );
     }
 }

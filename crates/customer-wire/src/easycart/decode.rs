@@ -2,6 +2,7 @@
 //! list and the single read into model queries. Every problem of a query string is
 //! reported in one 400 message.
 
+use customer_model::limits;
 use customer_model::{
     Currency, CustomerFilter, CustomerQuery, PageRequest, ProductId, SearchField, SortDirection,
     SortKey, SubscriptionStatus, TextSearch, TimeRange, Uuid,
@@ -125,6 +126,15 @@ impl ListRequest {
                 parsed
             });
         let search = problems.scalar(query, "query");
+        if let Some(term) = &search
+            && !customer_model::email::is_email(term)
+            && distinct_words(term).len() > limits::SEARCH_WORDS
+        {
+            problems.push(format!(
+                "The query parameter may have at most {} words",
+                limits::SEARCH_WORDS
+            ));
+        }
         problems.finish()?;
         Ok(Self {
             currency: currency.expect("a currency when there is no problem"),
@@ -156,7 +166,7 @@ impl ListRequest {
                 // word: every word must appear in the first or the last name.
                 filter
                     .search
-                    .extend(term.split_whitespace().map(|word| TextSearch {
+                    .extend(distinct_words(term).into_iter().map(|word| TextSearch {
                         term: word.to_owned(),
                         fields: vec![SearchField::Names],
                         match_id: false,
@@ -365,6 +375,15 @@ fn quoted(raw: &str) -> String {
         Some((cut, _)) => format!("\"{}…\"", &raw[..cut]),
         None => format!("\"{raw}\""),
     }
+}
+
+/// The words of a search, each once (letter case ignored, as the search ignores it):
+/// every word is one index lookup, so a repeated word would cost without narrowing.
+fn distinct_words(term: &str) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    term.split_whitespace()
+        .filter(|word| seen.insert(word.to_lowercase()))
+        .collect()
 }
 
 #[cfg(test)]

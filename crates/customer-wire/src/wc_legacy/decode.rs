@@ -495,6 +495,12 @@ fn first_error(errors: &[FieldError]) -> LegacyError {
     };
     match (first.path.as_str(), &first.kind) {
         ("email", FieldErrorKind::Missing) => LegacyError::registration_invalid_email(),
+        // `wc_create_new_customer` passes `wp_insert_user`'s error on.
+        ("email", FieldErrorKind::TooLong { max }) => LegacyError::new(
+            400,
+            "user_email_too_long",
+            format!("Email address may not be longer than {max} characters."),
+        ),
         ("email", _) => LegacyError::invalid_email(),
         ("username", _) => LegacyError::invalid_username(),
         ("billing.email", FieldErrorKind::InvalidEmail) => LegacyError::invalid_billing_email(),

@@ -2,6 +2,7 @@
 //! catalogue of every error of the customers API with its status, code and message as
 //! WooCommerce sends them ([`CATALOGUE`]). [`RestError::from_fault`] renders a [`Fault`].
 
+use customer_model::{FieldError, FieldErrorKind};
 use serde_json::{Map, Value, json};
 
 use crate::catalogue::CatalogueEntry;
@@ -299,6 +300,36 @@ impl ParamError {
             param: param.to_owned(),
             code: "rest_invalid_email",
             message: "Invalid email address.".to_owned(),
+            data: Value::Null,
+        }
+    }
+
+    /// A model validation failure under its top-level parameter, with the field's
+    /// bracket path (`meta_data.0.value` → `meta_data[0][value]`) and WordPress's
+    /// wording for lengths and item counts.
+    pub fn from_field(error: &FieldError) -> Self {
+        let mut parts = error.path.split('.');
+        let param = parts.next().unwrap_or_default().to_owned();
+        let name = parts.fold(param.clone(), |name, part| format!("{name}[{part}]"));
+        let (code, message) = match &error.kind {
+            FieldErrorKind::TooLong { max } => (
+                "rest_too_long",
+                format!("{name} must be at most {max} characters long."),
+            ),
+            FieldErrorKind::TooLarge { max_bytes } => (
+                "rest_too_long",
+                format!("{name} must be at most {max_bytes} bytes long."),
+            ),
+            FieldErrorKind::TooMany { max } => (
+                "rest_too_many_items",
+                format!("{name} must contain at most {max} items."),
+            ),
+            other => ("rest_invalid_param", format!("{name} {other}.")),
+        };
+        Self {
+            param,
+            code,
+            message,
             data: Value::Null,
         }
     }
@@ -601,6 +632,36 @@ impl RestError {
     }
 }
 
+impl RestError {
+    /// The error of values over the model's limits (`customer_model::limits`): WordPress's
+    /// own errors where `wp_insert_user` has one (`user_email_too_long`,
+    /// `display_name_too_long`), otherwise `400 rest_invalid_param` naming each field
+    /// as if its schema had a `maxLength` (`billing[city] must be at most 255 characters
+    /// long.`).
+    pub fn over_limits(errors: &[FieldError]) -> Self {
+        for error in errors {
+            match (error.path.as_str(), &error.kind) {
+                ("email", FieldErrorKind::TooLong { max }) => {
+                    return Self::new(
+                        400,
+                        "user_email_too_long",
+                        format!("Email address may not be longer than {max} characters."),
+                    );
+                }
+                ("display_name", FieldErrorKind::TooLong { max }) => {
+                    return Self::new(
+                        400,
+                        "display_name_too_long",
+                        format!("Display name may not be longer than {max} characters."),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Self::invalid_params(errors.iter().map(ParamError::from_field).collect())
+    }
+}
+
 impl From<Fault> for RestError {
     fn from(fault: Fault) -> Self {
         Self::from_fault(&fault)
@@ -623,6 +684,39 @@ mod tests {
         assert_eq!(
             wp_list(&["id", "include", "name", "registered_date"]),
             "id, include, name, and registered_date"
+        );
+    }
+
+    #[test]
+    fn limits_read_like_wordpress_schema_errors() {
+        let error = RestError::over_limits(&[
+            FieldError::new("billing.city", FieldErrorKind::TooLong { max: 255 }),
+            FieldError::new("first_name", FieldErrorKind::TooLong { max: 255 }),
+            FieldError::new("meta_data", FieldErrorKind::TooMany { max: 200 }),
+        ])
+        .to_json();
+        assert_eq!(error["code"], "rest_invalid_param");
+        assert_eq!(error["data"]["status"], 400);
+        assert_eq!(
+            error["data"]["params"]["billing"],
+            "billing[city] must be at most 255 characters long."
+        );
+        assert_eq!(
+            error["data"]["details"]["first_name"]["code"],
+            "rest_too_long"
+        );
+        assert_eq!(
+            error["data"]["params"]["meta_data"],
+            "meta_data must contain at most 200 items."
+        );
+        let email = RestError::over_limits(&[
+            FieldError::new("first_name", FieldErrorKind::TooLong { max: 255 }),
+            FieldError::new("email", FieldErrorKind::TooLong { max: 100 }),
+        ]);
+        assert_eq!(email.code, "user_email_too_long");
+        assert_eq!(
+            email.message,
+            "Email address may not be longer than 100 characters."
         );
     }
 

@@ -316,3 +316,28 @@ proptest! {
         prop_assert_eq!(decode_list(&format!("currency=usd&product={text}")).unwrap().product, Some(uuid));
     }
 }
+
+/// Each word of `query` is one index lookup: repeated words count once, and a query of
+/// more distinct words than the limit is a 400 rather than that many lookups.
+#[test]
+fn query_words_are_distinct_and_bounded() {
+    let request = decode_list("currency=usd&query=Jane+jane+DOE+doe").unwrap();
+    let query = request.customer_query(&TimeZone::UTC, None);
+    let words: Vec<&str> = query
+        .filter
+        .search
+        .iter()
+        .map(|s| s.term.as_str())
+        .collect();
+    assert_eq!(words, ["Jane", "DOE"]);
+    let limit = customer_model::limits::SEARCH_WORDS;
+    let fits: Vec<String> = (0..limit).map(|i| format!("w{i}")).collect();
+    assert!(decode_list(&format!("currency=usd&query={}", fits.join("+"))).is_ok());
+    let over: Vec<String> = (0..=limit).map(|i| format!("w{i}")).collect();
+    let error = decode_list(&format!("currency=usd&query={}", over.join("+"))).unwrap_err();
+    assert_eq!(error.status, 400);
+    assert_eq!(
+        error.body(),
+        serde_json::json!({"message": "The query parameter may have at most 16 words"})
+    );
+}

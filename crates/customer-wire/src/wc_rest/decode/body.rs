@@ -248,6 +248,16 @@ pub struct CreateCommand {
 }
 
 impl CreateCommand {
+    /// Checks the values against the model's limits, before any store call.
+    pub fn check_limits(&self) -> Result<(), RestError> {
+        let mut patch = self.clone().into_guest_upgrade_patch();
+        // The display name is the username, whose length parse_username checked.
+        patch.display_name = None;
+        patch
+            .validate()
+            .map_err(|errors| RestError::over_limits(&errors))
+    }
+
     /// The store input with the settled `username`; WooCommerce's display name is the
     /// username and the role is always `customer`.
     pub fn into_new_customer(self, username: Username) -> NewCustomer {
@@ -276,6 +286,15 @@ impl CreateCommand {
     /// e-mail becomes a registered customer, as a WooCommerce guest buyer would by
     /// registering).
     pub fn into_guest_upgrade(self, username: Username) -> CustomerPatch {
+        CustomerPatch {
+            display_name: Some(username.as_str().to_owned()),
+            username: Some(username),
+            ..self.into_guest_upgrade_patch()
+        }
+    }
+
+    /// Every field but the account's name, as a change of a guest record.
+    fn into_guest_upgrade_patch(self) -> CustomerPatch {
         let full = |address: Address| AddressPatch {
             first_name: Some(address.first_name),
             last_name: Some(address.last_name),
@@ -293,8 +312,6 @@ impl CreateCommand {
             email: Some(self.email),
             first_name: Some(self.first_name),
             last_name: Some(self.last_name),
-            display_name: Some(username.as_str().to_owned()),
-            username: Some(username),
             role: Some(Role::Customer),
             password: self.password,
             billing: Some(full(self.billing)),
