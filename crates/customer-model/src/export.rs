@@ -7,8 +7,7 @@
 //! from a [`StoredRecord`] keeping every id, UUID and instant.
 
 use crate::customer::Customer;
-use crate::import::RecordKind;
-use crate::keys::ApiKey;
+use crate::import::{KeptApiKey, RecordKind};
 use crate::ledger::{DownloadGrant, Order, Product, Subscription};
 
 /// One stored record.
@@ -25,7 +24,7 @@ pub enum StoredRecord {
     /// A download grant.
     DownloadGrant(DownloadGrant),
     /// An API key with its lookup value and secret.
-    ApiKey(ApiKey),
+    ApiKey(KeptApiKey),
 }
 
 impl StoredRecord {

@@ -17,7 +17,6 @@ use jiff::Timestamp;
 use crate::customer::{CustomerId, NewAccount, NewCustomer};
 use crate::email::Email;
 use crate::export::StoredRecord;
-use crate::keys::ApiKey;
 use crate::ledger::{
     NewDownloadGrant, NewLineItem, NewOrder, NewProduct, NewRefund, NewSubscription,
 };
@@ -107,6 +106,31 @@ impl From<NewCustomer> for ImportCustomer {
     }
 }
 
+/// An API key as a store kept it, moved with the data. The model does not interpret it:
+/// `kind` and `permissions` are the store's names for them, which the store checks when
+/// it writes the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptApiKey {
+    /// Id.
+    pub id: i64,
+    /// The API family the key opens, by the store's name for it.
+    pub kind: String,
+    /// Free text.
+    pub description: String,
+    /// What the key may do, by the store's name for it.
+    pub permissions: String,
+    /// The value looked up on each request.
+    pub lookup: String,
+    /// What verification needs.
+    pub secret: String,
+    /// The last characters of the public part, for display.
+    pub truncated: String,
+    /// When created.
+    pub created_at: Timestamp,
+    /// When last used.
+    pub last_access: Option<Timestamp>,
+}
+
 /// An order to import, with its buyer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOrder {
@@ -179,7 +203,7 @@ pub enum ImportRecord {
     /// A download grant.
     DownloadGrant(ImportDownloadGrant),
     /// An API key, as stored (its id, lookup value and secret kept).
-    ApiKey(ApiKey),
+    ApiKey(KeptApiKey),
 }
 
 impl ImportRecord {
@@ -331,7 +355,7 @@ pub struct ImportBatch {
     /// Download grants.
     pub download_grants: Vec<ImportDownloadGrant>,
     /// API keys.
-    pub api_keys: Vec<ApiKey>,
+    pub api_keys: Vec<KeptApiKey>,
 }
 
 impl ImportBatch {
@@ -461,11 +485,11 @@ mod tests {
 
     #[test]
     fn batches_give_their_records_in_writing_order() {
-        let key = |id| ApiKey {
+        let key = |id| KeptApiKey {
             id,
-            kind: crate::keys::KeyKind::Bearer,
+            kind: "bearer".to_owned(),
             description: String::new(),
-            permissions: crate::keys::KeyPermissions::Read,
+            permissions: "read".to_owned(),
             lookup: id.to_string(),
             secret: String::new(),
             truncated: String::new(),

@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use customer_model::import::KeptApiKey;
 use customer_model::limits;
 use customer_model::{
     AccountFilter, AddressPatch, CurrencyStats, Customer, CustomerDraft, CustomerFilter,
@@ -1752,6 +1753,24 @@ pub async fn import_is_atomic(store: Store) {
                 batch
             },
             "customers.1.shipping.city",
+        ),
+        (
+            {
+                let mut batch = import_batch();
+                batch.api_keys.push(KeptApiKey {
+                    id: 5,
+                    kind: "ftp".into(),
+                    description: String::new(),
+                    permissions: "read".into(),
+                    lookup: "lookup".into(),
+                    secret: String::new(),
+                    truncated: String::new(),
+                    created_at: at(9, 0),
+                    last_access: None,
+                });
+                batch
+            },
+            "api_keys.0.kind",
         ),
     ];
     for (batch, field) in bad_cases {

@@ -172,7 +172,7 @@ fn read_page(
         RecordKind::ApiKey => api_keys::live(conn)?
             .into_iter()
             .filter(|key| key.id > after)
-            .map(|key| (key.id, StoredRecord::ApiKey(key)))
+            .map(|key| (key.id, StoredRecord::ApiKey(key.into())))
             .collect(),
     };
     let last = records.last().map(|(id, _)| *id);

@@ -21,9 +21,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use customer_model::import::{
     CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
-    ImportSubscription, ImportSummary, RecordKind,
+    ImportSubscription, ImportSummary, KeptApiKey, RecordKind,
 };
-use customer_model::keys::ApiKey;
 use customer_model::{Email, NewCustomer, NewOrder, OrderStatus};
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
@@ -33,7 +32,8 @@ use super::{
     BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, hash_password, ledger, lock,
 };
 use crate::{
-    Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved, Written,
+    ApiKey, Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved,
+    Written,
 };
 
 /// Chunks queued for the writing thread beyond the one being written: enough to keep it
@@ -393,7 +393,7 @@ impl Writer {
                 self.subscription(conn, subscription, unresolved)
             }
             ImportRecord::DownloadGrant(grant) => self.grant(conn, grant, unresolved),
-            ImportRecord::ApiKey(key) => insert_key(conn, key).map(|()| Outcome::Written),
+            ImportRecord::ApiKey(key) => insert_key(conn, key),
         };
         match outcome {
             Err(StoreError::Conflict { field }) => Ok(refused(field, "already exists")),
@@ -686,8 +686,11 @@ fn guest_for(order: &NewOrder, email: &Email) -> NewCustomer {
 }
 
 /// Stores a key as another store kept it.
-fn insert_key(conn: &Connection, key: &ApiKey) -> StoreResult<()> {
-    api_keys::insert_kept(conn, key)
+fn insert_key(conn: &Connection, key: &KeptApiKey) -> StoreResult<Outcome> {
+    match ApiKey::try_from(key.clone()) {
+        Ok(key) => api_keys::insert_kept(conn, &key).map(|()| Outcome::Written),
+        Err(unknown) => Ok(refused(unknown.field, unknown.reason)),
+    }
 }
 
 /// Whether the store holds no customers and no products (and so nothing that names them).

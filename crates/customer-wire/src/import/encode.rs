@@ -6,9 +6,8 @@ use std::io::{self, Write};
 
 use customer_model::import::{
     CustomerRef, ImportBatch, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
-    ImportSubscription, RecordKind,
+    ImportSubscription, KeptApiKey, RecordKind,
 };
-use customer_model::keys::ApiKey;
 use customer_model::{Address, NewProduct, Timestamp};
 use serde_json::{Map, Value, json};
 
@@ -217,12 +216,12 @@ fn download_grant(imported: &ImportDownloadGrant) -> Map<String, Value> {
     object
 }
 
-fn api_key(key: &ApiKey) -> Map<String, Value> {
+fn api_key(key: &KeptApiKey) -> Map<String, Value> {
     let mut object = Map::new();
     object.insert("id".into(), json!(key.id));
-    object.insert("kind".into(), json!(key.kind.as_str()));
+    object.insert("kind".into(), json!(key.kind));
     object.insert("description".into(), json!(key.description));
-    object.insert("permissions".into(), json!(key.permissions.as_str()));
+    object.insert("permissions".into(), json!(key.permissions));
     object.insert("lookup".into(), json!(key.lookup));
     object.insert("secret".into(), json!(key.secret));
     object.insert("truncated".into(), json!(key.truncated));

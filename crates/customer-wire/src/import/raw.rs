@@ -3,9 +3,8 @@
 //! with the dotted path of its field.
 
 use customer_model::import::{
-    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportSubscription,
+    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportSubscription, KeptApiKey,
 };
-use customer_model::keys::{ApiKey, KeyKind, KeyPermissions};
 use customer_model::{
     Address, Currency, CustomerDraft, CustomerId, DownloadFile, Email, FieldError,
     NewDownloadGrant, NewLineItem, NewOrder, NewProduct, NewRefund, NewSubscription, OrderId,
@@ -685,32 +684,28 @@ pub(super) struct RawApiKey {
 }
 
 impl RawApiKey {
-    pub(super) fn convert(self) -> Result<ApiKey, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<KeptApiKey, Vec<Failure>> {
+        // Kind and permissions are the store's names: the store checks them.
         let mut failures = Failures::default();
         let id = failures.id("id", Some(self.id));
-        let kind = KeyKind::parse(&self.kind);
-        if kind.is_none() {
-            failures.push("kind", "is not one of woocommerce, edd, bearer");
-        }
-        let permissions = KeyPermissions::parse(&self.permissions);
-        if permissions.is_none() {
-            failures.push("permissions", "is not one of read, write, read_write");
+        for (field, value) in [("kind", &self.kind), ("permissions", &self.permissions)] {
+            if value.is_empty() {
+                failures.push(field, "is required");
+            }
         }
         if self.lookup.is_empty() {
             failures.push("lookup", "is required");
         }
         let created_at = failures.timestamp("created_at", Some(&self.created_at));
         let last_access = failures.timestamp("last_access", self.last_access.as_deref());
-        let (Some(id), Some(kind), Some(permissions), Some(created_at)) =
-            (id, kind, permissions, created_at)
-        else {
+        let (Some(id), Some(created_at)) = (id, created_at) else {
             return Err(failures.0);
         };
-        failures.finish(ApiKey {
+        failures.finish(KeptApiKey {
             id,
-            kind,
+            kind: self.kind,
             description: self.description,
-            permissions,
+            permissions: self.permissions,
             lookup: self.lookup,
             secret: self.secret,
             truncated: self.truncated,

@@ -2,9 +2,8 @@
 //! bad file produces (snapshots of the messages users read).
 
 use customer_model::import::{
-    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportSubscription,
+    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportSubscription, KeptApiKey,
 };
-use customer_model::keys::{ApiKey, KeyKind, KeyPermissions};
 use customer_model::{
     Address, CustomerDraft, CustomerId, DownloadFile, Email, NewDownloadGrant, NewLineItem,
     NewOrder, NewProduct, NewRefund, NewSubscription, OrderId, OrderStatus, ProductId,
@@ -182,11 +181,11 @@ fn sample() -> ImportBatch {
             }
             .into(),
         ],
-        api_keys: vec![ApiKey {
+        api_keys: vec![KeptApiKey {
             id: 3,
-            kind: KeyKind::WooCommerce,
+            kind: "woocommerce".into(),
             description: "ERP".into(),
-            permissions: KeyPermissions::Read,
+            permissions: "read".into(),
             lookup: "0f3c".into(),
             secret: "cs_1".into(),
             truncated: "abc1234".into(),
