@@ -62,6 +62,11 @@ macro_rules! store_conformance_tests {
             concurrent_creates_with_one_email_have_one_winner,
             writes_over_the_limits_are_refused,
             search_terms_longer_than_any_value_match_nothing,
+            import_sessions_stream_in_chunks,
+        );
+        $crate::__store_conformance_pairs!($factory;
+            bulk_load_equals_row_by_row,
+            export_then_import_gives_an_equal_store,
         );
     };
 }
@@ -81,6 +86,31 @@ macro_rules! __store_conformance_cases {
         )*
     };
 }
+
+/// Implementation detail of [`store_conformance_tests!`]: scenarios comparing two
+/// fresh stores.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_conformance_pairs {
+    ($factory:expr; $($scenario:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                let (first, first_guard) = ($factory)();
+                let (second, second_guard) = ($factory)();
+                $crate::conformance::$scenario(first, second).await;
+                drop((first_guard, second_guard));
+            }
+        )*
+    };
+}
+
+mod transfer;
+pub use transfer::{
+    Picture, assert_same, bulk_load_equals_row_by_row, copy_store, export_all,
+    export_then_import_gives_an_equal_store, generated_batch, import_in_chunks,
+    import_sessions_stream_in_chunks, picture,
+};
 
 /// A store under test.
 pub type Store = Arc<dyn CustomerStore>;
