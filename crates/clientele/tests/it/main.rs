@@ -7,3 +7,4 @@ mod cross_dialect;
 #[cfg(unix)]
 mod hostile;
 mod serve;
+mod transfer;
