@@ -206,7 +206,9 @@ pub trait CustomerStore: Send + Sync + 'static {
     async fn find_api_key(&self, kind: KeyKind, lookup: &str) -> StoreResult<Option<ApiKey>>;
     /// Revokes a key by id; it no longer authenticates.
     async fn revoke_api_key(&self, id: i64) -> StoreResult<ApiKey>;
-    /// Records that a key was used now.
+    /// Records that a key was used now. The stamp is informational: a backend may skip it
+    /// rather than make the request wait while writes are held up (a long import), so
+    /// that authenticated reads go on.
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()>;
     /// Remembers an OAuth nonce of a key. Returns `false` when the same key already used
     /// it with the same timestamp (a replay). Nonces older than `forget_before` may be

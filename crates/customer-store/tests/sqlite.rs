@@ -47,6 +47,59 @@ mod sqlite_only {
         }
     }
 
+    /// While an import holds the write lock, reads are answered and a key's use is
+    /// answered at once (its stamp skipped) instead of waiting for the import to commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_and_key_stamps_go_on_during_an_import() {
+        use customer_model::import::ImportRecord;
+        use customer_store::{ImportMode, KeyKind, KeyPermissions, NewApiKey, Unresolved};
+        use std::time::Duration;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("busy.sqlite3")).unwrap();
+        let stored = store
+            .create_customer(guest("stored@example.com"))
+            .await
+            .unwrap();
+        let key = store
+            .create_api_key(NewApiKey {
+                kind: KeyKind::WooCommerce,
+                description: String::new(),
+                permissions: KeyPermissions::Read,
+                lookup: "lookup".into(),
+                secret: "secret".into(),
+                truncated: "1234567".into(),
+            })
+            .await
+            .unwrap();
+        let mut session = store.begin_import(ImportMode::Auto).await.unwrap();
+        session
+            .write(
+                vec![ImportRecord::Customer(guest("new@example.com").into())],
+                Unresolved::Reject,
+            )
+            .await
+            .unwrap();
+        let prompt = Duration::from_secs(2);
+        let read = tokio::time::timeout(prompt, store.customer(stored.id)).await;
+        assert_eq!(read.expect("a read is not held up").unwrap().id, stored.id);
+        let touched = tokio::time::timeout(prompt, store.touch_api_key(key.id, at(9, 0))).await;
+        touched.expect("a key stamp is not held up").unwrap();
+        assert!(
+            store.customer_by_email("new@example.com").await.is_err(),
+            "the import is not visible before it commits"
+        );
+        session.commit().await.unwrap();
+        store.customer_by_email("new@example.com").await.unwrap();
+        store.touch_api_key(key.id, at(10, 0)).await.unwrap();
+        let keys = store.api_keys().await.unwrap();
+        assert_eq!(
+            keys[0].last_access,
+            Some(at(10, 0)),
+            "stamped once the lock is free"
+        );
+    }
+
     /// Lists that the dialects issue all the time must not read the whole customers table.
     #[tokio::test]
     async fn common_lists_use_indexes() {

@@ -544,7 +544,40 @@ impl CustomerStore for SqliteStore {
     }
 
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        self.write(move |conn| api_keys::touch(conn, id, at)).await
+        // Every authenticated WooCommerce request stamps its key. Behind a long write (an
+        // import holds the write lock until it commits, in this process or another) the
+        // request would wait for the stamp, so the stamp is skipped instead.
+        let Ok(_turn) = self.inner.write_turn.try_acquire() else {
+            return Ok(());
+        };
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            // An import session of this store holds the writer connection.
+            let mut conn = match inner.writer.try_lock() {
+                Ok(conn) => conn,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return Ok(()),
+            };
+            conn.busy_timeout(Duration::ZERO)?;
+            let stamped = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .and_then(|tx| {
+                    let stamped = api_keys::touch(&tx, id, at);
+                    tx.commit().map(|()| stamped)
+                });
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            match stamped {
+                Err(rusqlite::Error::SqliteFailure(error, _))
+                    if error.code == rusqlite::ErrorCode::DatabaseBusy =>
+                {
+                    Ok(())
+                }
+                Err(error) => Err(error.into()),
+                Ok(stamped) => stamped,
+            }
+        })
+        .await
+        .map_err(|e| backend(format!("store task failed: {e}")))?
     }
 
     async fn remember_nonce(
