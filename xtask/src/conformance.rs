@@ -10,7 +10,7 @@ mod client;
 mod report;
 #[cfg(test)]
 mod self_test;
-mod server;
+pub(crate) mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,6 +41,10 @@ pub(crate) struct Options {
     /// matchers the actual values still satisfy.
     #[arg(long)]
     pub(crate) update: bool,
+    /// The store our own servers run on: a SQLite file, or a fresh database of a
+    /// throwaway PostgreSQL cluster (or of the server CLIENTELE_TEST_PG_URL names).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub(crate) backend: server::Backend,
 }
 
 /// Entry point for `cargo xtask conformance [ARGS]`.
@@ -146,7 +150,7 @@ fn run_dialect(
         }
         None => {
             let binary = clientele.as_ref().expect("built above");
-            let (started, vars) = server::start(binary.path(), folder)?;
+            let (started, vars) = server::start(binary.path(), folder, options.backend)?;
             let pair = (
                 DialectRun::new(conformance::setup::SITE_URL, vars),
                 Client::new(started.base_url()),
@@ -161,8 +165,9 @@ fn run_dialect(
             .push(replay_case(&mut dialect_run, &mut client, case));
     }
     eprintln!(
-        "==> {}: {} case(s) in {:.2} s (server start included)",
+        "==> {} on {:?}: {} case(s) in {:.2} s (server start included)",
         result.slug,
+        options.backend,
         cases.len(),
         started.elapsed().as_secs_f64()
     );

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Some("gen") => r#gen::run(args),
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | conformance [--dialect SLUG] [--against URL] [--update] | gen"
+                "usage: cargo xtask ci | conformance [--dialect SLUG] [--backend sqlite|postgres] [--against URL] [--update] | gen"
             );
             ExitCode::from(2)
         }
@@ -100,16 +100,25 @@ fn ci() -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    eprintln!("==> conformance: cargo xtask conformance");
-    match conformance::run(&conformance::Options::default()) {
-        Ok(true) => {}
-        Ok(false) => {
-            eprintln!("==> conformance failed");
-            return ExitCode::FAILURE;
-        }
-        Err(error) => {
-            eprintln!("==> conformance could not run: {error:#}");
-            return ExitCode::FAILURE;
+    for backend in [
+        conformance::server::Backend::Sqlite,
+        conformance::server::Backend::Postgres,
+    ] {
+        eprintln!("==> conformance: cargo xtask conformance --backend {backend:?}");
+        let options = conformance::Options {
+            backend,
+            ..conformance::Options::default()
+        };
+        match conformance::run(&options) {
+            Ok(true) => {}
+            Ok(false) => {
+                eprintln!("==> conformance on {backend:?} failed");
+                return ExitCode::FAILURE;
+            }
+            Err(error) => {
+                eprintln!("==> conformance on {backend:?} could not run: {error:#}");
+                return ExitCode::FAILURE;
+            }
         }
     }
     eprintln!("==> all checks passed");

@@ -36,12 +36,23 @@ pub enum Command {
     Export(ExportArgs),
 }
 
-/// The database file, shared by every subcommand.
-#[derive(Debug, Clone, Args)]
+/// The database, shared by every subcommand.
+#[derive(Clone, Args)]
 pub struct DatabaseArg {
-    /// SQLite database file (created when missing).
+    /// The database: a SQLite file (a path or sqlite://PATH, created when missing) or a
+    /// PostgreSQL URL (postgres://user:password@host:port/dbname[?pool_size=N]; the
+    /// database must exist, its tables are created).
     #[arg(long, env = "CLIENTELE_DB", default_value = "clientele.sqlite3")]
-    pub db: PathBuf,
+    pub db: String,
+}
+
+/// Shows the database with any password masked.
+impl std::fmt::Debug for DatabaseArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArg")
+            .field("db", &customer_store::mask_password(&self.db))
+            .finish()
+    }
 }
 
 /// `clientele serve`.
@@ -260,7 +271,7 @@ mod tests {
             panic!("not serve")
         };
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(args.database.db, PathBuf::from("clientele.sqlite3"));
+        assert_eq!(args.database.db, "clientele.sqlite3");
         assert_eq!(args.timezone, "UTC");
         assert_eq!(args.currency, "USD");
         assert_eq!(args.edd_default_version, 2);

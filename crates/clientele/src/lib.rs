@@ -15,15 +15,18 @@ pub mod import;
 pub mod keys;
 pub mod serve;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use customer_store::SqliteStore;
+use customer_store::{CustomerStore, Location};
 
-/// Opens (creating when missing) the SQLite database at `path`.
-pub fn open_store(path: &Path) -> anyhow::Result<Arc<SqliteStore>> {
-    let store = SqliteStore::open(path)
-        .with_context(|| format!("cannot open the database {}", path.display()))?;
-    Ok(Arc::new(store))
+/// Opens the store `--db` names, for every subcommand: a SQLite file (a path, or
+/// `sqlite://PATH`; created when missing) or a PostgreSQL database (`postgres://…`; its
+/// schema created or brought up to date). The error names the database, password masked.
+pub async fn open_store(db: &str) -> anyhow::Result<Arc<dyn CustomerStore>> {
+    let location = Location::parse(db);
+    location
+        .open()
+        .await
+        .with_context(|| format!("cannot open the database {location}"))
 }

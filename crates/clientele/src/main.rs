@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use clientele::cli::{Cli, Command, KeysCommand};
-use customer_store::CustomerStore;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -37,7 +36,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => {
-            let store = clientele::open_store(&args.database.db)?;
+            let store = clientele::open_store(&args.database.db).await?;
             clientele::serve::run(*args, store).await?;
         }
         Command::Keys(keys) => {
@@ -48,7 +47,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     description,
                     database,
                 } => {
-                    let store = clientele::open_store(&database.db)?;
+                    let store = clientele::open_store(&database.db).await?;
                     clientele::keys::create(
                         store.as_ref(),
                         kind.into(),
@@ -58,18 +57,18 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .await?
                 }
                 KeysCommand::List { database } => {
-                    let store = clientele::open_store(&database.db)?;
+                    let store = clientele::open_store(&database.db).await?;
                     clientele::keys::list(store.as_ref()).await?
                 }
                 KeysCommand::Revoke { id, database } => {
-                    let store = clientele::open_store(&database.db)?;
+                    let store = clientele::open_store(&database.db).await?;
                     clientele::keys::revoke(store.as_ref(), id).await?
                 }
             };
             println!("{output}");
         }
         Command::Import(args) => {
-            let store = clientele::open_store(&args.database.db)?;
+            let store = clientele::open_store(&args.database.db).await?;
             let options = clientele::import::Options {
                 progress: !args.quiet,
                 ..clientele::import::Options::default()
@@ -98,7 +97,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Export(args) => {
-            let store = clientele::open_store(&args.database.db)?;
+            let store = clientele::open_store(&args.database.db).await?;
             let options = clientele::export::Options {
                 with_keys: args.with_keys,
                 progress: !args.quiet,

@@ -115,7 +115,7 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
         address = %listener.local_addr()?,
         %scheme,
         site_url = %site.site_url,
-        database = %args.database.db.display(),
+        database = %customer_store::Location::parse(&args.database.db),
         "listening"
     );
     if let Some(keys) = &demo {

@@ -1,12 +1,14 @@
-//! Measures how fast the SQLite store imports and then answers the common lists.
+//! Measures how fast a store imports and then answers the common lists.
 //!
 //! ```text
 //! cargo run --release -p customer-store --example import_speed -- [CUSTOMERS] [ORDERS_PER_CUSTOMER] [CUSTOMERS_PER_BATCH]
 //! ```
 //!
 //! Defaults: 100000 customers, 5 orders each, 20000 customers per batch, into a database
-//! file in a temporary directory, or into the file `SPEED_DB` names (kept afterwards, so
-//! that later measurements can reuse it; an existing file is queried, not re-imported).
+//! file in a temporary directory, or into the database `SPEED_DB` names, as `--db` does (a
+//! SQLite file, or a `postgres://` URL with the `postgres` feature; kept afterwards, so
+//! that later measurements can reuse it; a database with customers is queried, not
+//! re-imported).
 //! Customers are created two minutes apart from September 2020 on, so a million of them
 //! reach into 2024. A customer's orders are a day apart, or `ORDER_GAP_DAYS` apart (a
 //! large gap spreads each customer's orders over years). Prints rates and query
@@ -18,7 +20,7 @@ use customer_model::{
     AccountFilter, Address, CustomerDraft, CustomerFilter, CustomerId, CustomerQuery, NewLineItem,
     NewOrder, OrderStatus, PageRequest, SearchField, SortDirection, SortKey, TextSearch, Timestamp,
 };
-use customer_store::{CustomerRef, CustomerStore, ImportBatch, ImportOrder, SqliteStore};
+use customer_store::{CustomerRef, ImportBatch, ImportOrder, Location};
 
 fn arg(position: usize, default: u64) -> u64 {
     std::env::args()
@@ -100,6 +102,26 @@ async fn timed<T>(label: &str, work: impl std::future::Future<Output = T>) -> T 
     out
 }
 
+/// The backend's plan for the page query of `query`.
+async fn explain(location: &Location, query: &CustomerQuery) -> Vec<String> {
+    match location {
+        Location::Sqlite(path) => customer_store::SqliteStore::open(path)
+            .expect("store")
+            .explain_list(query)
+            .await
+            .expect("plan"),
+        #[cfg(feature = "postgres")]
+        Location::Postgres(url) => customer_store::PostgresStore::connect(url)
+            .await
+            .expect("store")
+            .explain_list(query)
+            .await
+            .expect("plan"),
+        #[cfg(not(feature = "postgres"))]
+        Location::Postgres(_) => vec!["(no PostgreSQL support in this build)".into()],
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let customers = arg(1, 100_000);
@@ -110,11 +132,15 @@ async fn main() {
         .and_then(|days| days.parse().ok())
         .unwrap_or(1);
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = std::env::var_os("SPEED_DB")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| dir.path().join("speed.sqlite3"));
-    let existing = path.exists();
-    let store = SqliteStore::open(&path).expect("store");
+    let location = std::env::var("SPEED_DB")
+        .map(|db| Location::parse(&db))
+        .unwrap_or_else(|_| Location::Sqlite(dir.path().join("speed.sqlite3")));
+    let store = location.open().await.expect("store");
+    let existing = store
+        .count_customers(&CustomerQuery::default())
+        .await
+        .expect("count")
+        > 0;
 
     let start = Instant::now();
     let mut first = if existing { customers + 1 } else { 1 };
@@ -233,7 +259,7 @@ async fn main() {
             .expect("count");
         println!("{:<48} {:>9} matches", "", listed.total);
         if std::env::var_os("EXPLAIN").is_some() {
-            for step in store.explain_list(&query).await.expect("plan") {
+            for step in explain(&location, &query).await {
                 println!("    {step}");
             }
         }

@@ -1,9 +1,11 @@
 //! Storage of clientele's one customer database, in model terms.
 //!
 //! [`CustomerStore`] is the boundary: callers (the HTTP server, the command line) speak
-//! only model types to it, and no backend type (no `rusqlite` type) appears in it. The
-//! SQLite backend is [`sqlite::SqliteStore`]; a PostgreSQL one will implement the same
-//! trait and run the same `conformance` suite (feature `testing`).
+//! only model types to it, and no backend type (no `rusqlite` or `tokio-postgres` type)
+//! appears in it. The SQLite backend is [`sqlite::SqliteStore`], the embedded default;
+//! the PostgreSQL backend is `postgres::PostgresStore` (feature `postgres`), for several
+//! servers on one database. Both run the same `conformance` suite (feature `testing`).
+//! [`Location`] reads the command line's `--db` and opens either.
 //!
 //! # Contract every backend keeps
 //! - **Uniqueness by the database.** E-mail addresses (primary and additional, together,
@@ -26,8 +28,12 @@
 //!   anything else → [`StoreError::Backend`].
 
 pub mod keys;
+mod location;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 mod transfer;
+mod values;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
@@ -46,6 +52,9 @@ pub use customer_model::import::{
     ImportSubscription, ImportSummary, RecordKind,
 };
 pub use keys::{ApiKey, KeyKind, KeyPermissions, NewApiKey};
+pub use location::{Location, mask_password};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use transfer::{
     ExportOptions, ExportSession, Held, ImportMode, ImportSession, Rejection, Unresolved, Written,

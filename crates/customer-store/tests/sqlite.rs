@@ -9,7 +9,7 @@ use customer_store::{CustomerStore, SqliteStore};
 mod in_memory {
     use super::*;
 
-    customer_store::store_conformance_tests!(|| {
+    customer_store::store_conformance_tests!(|| async {
         let store = SqliteStore::open_in_memory().expect("in-memory store");
         (Arc::new(store) as Arc<dyn CustomerStore>, ())
     });
@@ -18,7 +18,7 @@ mod in_memory {
 mod in_a_file {
     use super::*;
 
-    customer_store::store_conformance_tests!(|| {
+    customer_store::store_conformance_tests!(|| async {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path().join("store.sqlite3")).expect("file store");
         (Arc::new(store) as Arc<dyn CustomerStore>, dir)

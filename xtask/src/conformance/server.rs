@@ -72,12 +72,24 @@ pub(crate) fn build_clientele(workspace: &Path) -> Result<Clientele> {
     Ok(Clientele { path, _dir: dir })
 }
 
+/// The store a local server runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Backend {
+    /// A SQLite file in the server's temporary folder.
+    #[default]
+    Sqlite,
+    /// A fresh database on a throwaway PostgreSQL cluster (see `pg-test-cluster`).
+    Postgres,
+}
+
 /// A running server; dropping it stops the server and removes its database.
 pub(crate) struct LocalServer {
     child: Child,
     base_url: String,
     log: PathBuf,
-    // Dropped last: the database lives here.
+    // Dropped after the server: the PostgreSQL database, if the server runs on one.
+    _database: Option<pg_test_cluster::TestDatabase>,
+    // Dropped last: the SQLite database and the log live here.
     _dir: tempfile::TempDir,
 }
 
@@ -102,13 +114,28 @@ impl Drop for LocalServer {
 
 /// Prepares a database for the cases of `folder` and starts a server on it. Returns the
 /// server and the key variables.
-pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Variables)> {
+pub(crate) fn start(
+    clientele: &Path,
+    folder: &Path,
+    backend: Backend,
+) -> Result<(LocalServer, Variables)> {
     let dir = tempfile::Builder::new().prefix("conformance-").tempdir()?;
-    let db = dir.path().join("db.sqlite3");
-    let db = db
-        .to_str()
-        .context("the temporary path is not UTF-8")?
-        .to_owned();
+    let (db, database) = match backend {
+        Backend::Sqlite => {
+            let db = dir.path().join("db.sqlite3");
+            let db = db
+                .to_str()
+                .context("the temporary path is not UTF-8")?
+                .to_owned();
+            (db, None)
+        }
+        Backend::Postgres => {
+            let database = pg_test_cluster::cluster()
+                .and_then(pg_test_cluster::Cluster::create_database)
+                .context("no PostgreSQL for the conformance run")?;
+            (database.url().to_owned(), Some(database))
+        }
+    };
     let mut vars = Variables::default();
     for recipe in KEYS {
         let mut args = vec!["--kind", recipe.kind];
@@ -171,6 +198,7 @@ pub(crate) fn start(clientele: &Path, folder: &Path) -> Result<(LocalServer, Var
         child,
         base_url: format!("http://127.0.0.1:{port}"),
         log,
+        _database: database,
         _dir: dir,
     };
     wait_until_ready(&mut server)?;

@@ -1,6 +1,6 @@
 //! The binary's integration tests: the command line and `serve` as processes, hostile
-//! clients against the server, and one customer read through every dialect of the whole
-//! server.
+//! clients against the server, one customer read through every dialect of the whole
+//! server, and two servers on one PostgreSQL database.
 
 mod cli;
 mod cross_dialect;
@@ -8,3 +8,4 @@ mod cross_dialect;
 mod hostile;
 mod serve;
 mod transfer;
+mod two_servers;

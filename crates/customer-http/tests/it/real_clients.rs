@@ -14,7 +14,8 @@
 //! - `clients_manage_customers_end_to_end` runs the whole server
 //!   ([`customer_http::serve`]) on a SQLite store and goes through create, get, list
 //!   with search and paging, update, batch (legacy: bulk, count, by e-mail, orders),
-//!   downloads and delete for wc/v3, wc/v2 and wc-api/v3.
+//!   downloads and delete for wc/v3, wc/v2 and wc-api/v3;
+//!   `clients_manage_customers_end_to_end_on_postgres` does the same on PostgreSQL.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -594,11 +595,29 @@ async fn clients_authenticate_through_real_sockets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_manage_customers_end_to_end() {
-    let clients = &clients().await;
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let store: Arc<dyn CustomerStore> = Arc::new(
         SqliteStore::open(scratch.path().join("clientele.sqlite3")).expect("a SQLite store"),
     );
+    manage_customers_end_to_end(store).await;
+}
+
+/// The same flows with the server on PostgreSQL (a fresh database of a throwaway cluster).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_manage_customers_end_to_end_on_postgres() {
+    let database = tokio::task::spawn_blocking(pg_test_cluster::database)
+        .await
+        .expect("a PostgreSQL database");
+    let store: Arc<dyn CustomerStore> = Arc::new(
+        customer_store::PostgresStore::connect(database.url())
+            .await
+            .expect("a PostgreSQL store"),
+    );
+    manage_customers_end_to_end(store).await;
+}
+
+async fn manage_customers_end_to_end(store: Arc<dyn CustomerStore>) {
+    let clients = &clients().await;
     let seed_id = seed_customer(store.as_ref()).await;
     let read_write = create_key(store.as_ref(), KeyPermissions::ReadWrite).await;
     let read = create_key(store.as_ref(), KeyPermissions::Read).await;

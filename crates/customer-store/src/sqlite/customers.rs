@@ -4,28 +4,19 @@
 
 use customer_model::customer::apply_meta_updates;
 use customer_model::{
-    Account, Address, Customer, CustomerId, CustomerPatch, Email, FieldError, MetaEntry,
-    NewCustomer, Role, Timestamp, Username,
+    Account, Address, Customer, CustomerId, CustomerPatch, Email, MetaEntry, NewCustomer, Role,
+    Timestamp, Username,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::codec::{
-    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts, ts,
-    uuid_from,
+    address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts,
+    over_limit, ts, uuid_from,
 };
 use crate::{StoreError, StoreResult};
 
 /// A customer was not found.
 pub(crate) const NOT_FOUND: StoreError = StoreError::NotFound { entity: "customer" };
-
-/// The first of the limits a record breaks, as the store reports it. Callers validate
-/// before they write; this keeps a caller that did not from storing more.
-fn over_limit(errors: Vec<FieldError>) -> StoreError {
-    match errors.into_iter().next() {
-        Some(first) => invalid("", &first.path, first.kind.to_string()),
-        None => invalid("", "customer", "breaks a limit"),
-    }
-}
 
 /// How a customer row is written beyond the [`NewCustomer`] itself.
 #[derive(Debug, Default)]
@@ -49,7 +40,8 @@ pub(crate) fn insert(
     if new.id.is_some_and(|id| id.0 <= 0) {
         return Err(invalid("", "id", "must be a positive integer"));
     }
-    new.check_limits().map_err(over_limit)?;
+    new.check_limits()
+        .map_err(|errors| over_limit("", errors))?;
     let created_at = ts(new.created_at.unwrap_or_else(now))
         .map_err(|_| invalid("", "created_at", "outside the years 1677 to 2262"))?;
     let modified_at = match options.modified_at {
@@ -390,7 +382,9 @@ pub(crate) fn update(
             next - 1
         });
     }
-    customer.check_limits().map_err(over_limit)?;
+    customer
+        .check_limits()
+        .map_err(|errors| over_limit("", errors))?;
     if !patch.meta_data.is_empty() {
         conn.prepare_cached("DELETE FROM customer_meta WHERE customer_id = ?1")?
             .execute([id])?;

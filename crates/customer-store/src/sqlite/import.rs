@@ -19,18 +19,17 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use customer_model::OrderStatus;
 use customer_model::import::{
     CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
     ImportSubscription, ImportSummary, KeptApiKey, RecordKind,
 };
-use customer_model::{Email, NewCustomer, NewOrder, OrderStatus};
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::codec::backend;
-use super::{
-    BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, hash_password, ledger, lock,
-};
+use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock};
+use crate::values::{guest_for, hash_password};
 use crate::{
     ApiKey, Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved,
     Written,
@@ -663,25 +662,6 @@ fn within(field: &str, error: StoreError) -> StoreError {
             reason,
         },
         other => other,
-    }
-}
-
-/// The guest an order by e-mail creates: named and addressed as on the order.
-fn guest_for(order: &NewOrder, email: &Email) -> NewCustomer {
-    NewCustomer {
-        id: None,
-        uuid: None,
-        email: email.clone(),
-        additional_emails: Vec::new(),
-        first_name: order.billing.first_name.clone(),
-        last_name: order.billing.last_name.clone(),
-        display_name: None,
-        account: None,
-        billing: order.billing.clone(),
-        shipping: order.shipping.clone(),
-        meta_data: Vec::new(),
-        avatar_url: None,
-        created_at: order.created_at,
     }
 }
 

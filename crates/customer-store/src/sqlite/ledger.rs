@@ -18,6 +18,7 @@ use super::codec::{
     opt_ts, ts, uuid_from,
 };
 use super::customers;
+use crate::values::{check_refund_amount, order_status, subscription_status};
 use crate::{CustomerDownload, Page, StoreError, StoreResult};
 
 const ORDER_NOT_FOUND: StoreError = StoreError::NotFound { entity: "order" };
@@ -303,21 +304,6 @@ pub(crate) fn write_order(
     Ok(OrderId(id))
 }
 
-/// Why a refund of `amount` cannot be taken from an order of `total` with `refunded`
-/// already refunded, if it cannot.
-fn check_refund_amount(amount: i64, total: i64, refunded: i64) -> Result<(), String> {
-    if amount <= 0 {
-        return Err("must be positive".into());
-    }
-    if refunded.saturating_add(amount) > total {
-        return Err(format!(
-            "exceeds what is left to refund ({})",
-            total.saturating_sub(refunded).max(0)
-        ));
-    }
-    Ok(())
-}
-
 fn insert_refund(
     conn: &Connection,
     order_id: i64,
@@ -403,20 +389,6 @@ fn order_facts(conn: &Connection, id: i64) -> StoreResult<OrderFacts> {
     })
     .optional()?
     .ok_or(ORDER_NOT_FOUND)
-}
-
-fn order_status(index: i64) -> OrderStatus {
-    OrderStatus::ALL
-        .get(index as usize)
-        .copied()
-        .unwrap_or(OrderStatus::Pending)
-}
-
-fn subscription_status(index: i64) -> SubscriptionStatus {
-    SubscriptionStatus::ALL
-        .get(index as usize)
-        .copied()
-        .unwrap_or(SubscriptionStatus::Active)
 }
 
 /// Changes an order's status, stamping the paid and completed instants the first time the

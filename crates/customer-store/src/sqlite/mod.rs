@@ -57,6 +57,7 @@ use customer_model::{
 };
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::values::hash_password;
 use crate::{
     ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
     ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
@@ -217,15 +218,6 @@ fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     schema::migrate(conn)?;
     Ok(())
-}
-
-/// Hashes a password with Argon2id into a PHC string.
-fn hash_password(plain: &str) -> StoreResult<String> {
-    use argon2::PasswordHasher;
-    argon2::Argon2::default()
-        .hash_password(plain.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| backend(format!("hashing a password: {e}")))
 }
 
 impl SqliteStore {
