@@ -76,12 +76,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let mut failed = false;
             for path in &args.files {
                 let source = clientele::import::Source::from_arg(path);
-                let outcome = clientele::import::import_source(
-                    store.as_ref() as &dyn CustomerStore,
-                    &source,
-                    options,
-                )
-                .await;
+                let outcome =
+                    clientele::import::import_source(store.as_ref(), &source, options).await;
                 match &outcome {
                     Ok(imported) if !args.quiet => eprintln!("{source}: imported {imported}"),
                     Ok(_) => {}
@@ -102,12 +98,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 with_keys: args.with_keys,
                 progress: !args.quiet,
             };
-            let exported = clientele::export::export(
-                store.as_ref() as &dyn CustomerStore,
-                args.out.as_deref(),
-                options,
-            )
-            .await?;
+            let exported =
+                clientele::export::export(store.as_ref(), args.out.as_deref(), options).await?;
             if !args.quiet {
                 eprintln!("exported {exported}");
             }
