@@ -15,6 +15,7 @@
 //!   rebuild commit together.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
@@ -172,16 +173,19 @@ fn run(
     started: oneshot::Sender<StoreResult<()>>,
     commands: Receiver<Command>,
 ) {
+    inner.importing.store(true, Ordering::Release);
     let mut conn = lock(&inner.writer);
-    let settings = match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {
-        Ok(settings) => settings,
+    match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {
+        Ok(settings) => {
+            serve(&mut conn, mode, started, commands);
+            settings.restore(&conn);
+        }
         Err(error) => {
             let _ = started.send(Err(error));
-            return;
         }
-    };
-    serve(&mut conn, mode, started, commands);
-    settings.restore(&conn);
+    }
+    drop(conn);
+    inner.importing.store(false, Ordering::Release);
 }
 
 fn serve(

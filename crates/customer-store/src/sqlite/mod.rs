@@ -127,6 +127,8 @@ struct Inner {
     writer: Mutex<Connection>,
     /// One permit: writes queue here, off the blocking pool, before taking the writer.
     write_turn: tokio::sync::Semaphore,
+    /// An import session holds (or waits for) the writer connection.
+    importing: AtomicBool,
     /// `None` for an in-memory database, whose reads use the writer connection.
     readers: Option<Readers>,
     /// One permit per read that may run at once.
@@ -145,6 +147,7 @@ impl Inner {
         Self {
             writer: Mutex::new(writer),
             write_turn: tokio::sync::Semaphore::new(1),
+            importing: AtomicBool::new(false),
             readers,
             read_turns: tokio::sync::Semaphore::new(max_readers),
             max_readers,
@@ -539,16 +542,26 @@ impl CustomerStore for SqliteStore {
         // Every authenticated WooCommerce request stamps its key. Behind a long write (an
         // import holds the write lock until it commits, in this process or another) the
         // request would wait for the stamp, so the stamp is skipped instead.
-        let Ok(_turn) = self.inner.write_turn.try_acquire() else {
-            return Ok(());
-        };
+        // Other writes of this process are short: the stamp waits its turn behind them.
+        let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            // An import session of this store holds the writer connection.
-            let mut conn = match inner.writer.try_lock() {
-                Ok(conn) => conn,
-                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-                Err(std::sync::TryLockError::WouldBlock) => return Ok(()),
+            // The writer connection may be held by a read (an in-memory store reads on
+            // it), which ends soon, or by an import session of this store, which may
+            // not: only the latter skips the stamp.
+            let mut conn = loop {
+                match inner.writer.try_lock() {
+                    Ok(conn) => break conn,
+                    Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                        break poisoned.into_inner();
+                    }
+                    Err(std::sync::TryLockError::WouldBlock) => {
+                        if inner.importing.load(Ordering::Acquire) {
+                            return Ok(());
+                        }
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
             };
             conn.busy_timeout(Duration::ZERO)?;
             let stamped = conn
