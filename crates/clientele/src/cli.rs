@@ -32,6 +32,8 @@ pub enum Command {
     Keys(KeysCommand),
     /// Load files in the import format (JSON document or NDJSON), each file atomically.
     Import(ImportArgs),
+    /// Write the whole store in the import format (NDJSON), to a file or stdout.
+    Export(ExportArgs),
     /// Print a dialect's OpenAPI 3.1 document, as `GET /openapi/SLUG.json` serves it.
     Openapi(OpenapiArgs),
 }
@@ -198,13 +200,35 @@ pub enum KeysCommand {
 
 /// `clientele import`.
 #[derive(Debug, Clone, Args)]
+#[command(after_help = "Each file prints one JSON summary line on stdout \
+    ({\"file\",\"imported\",\"products\",\"customers\",…,\"records\",\"seconds\",\"records_per_second\"}, \
+    or {\"file\",\"imported\":false,\"errors\"}); errors and the readable summary go to stderr.")]
 pub struct ImportArgs {
     #[command(flatten)]
     pub database: DatabaseArg,
-    /// Files to load (docs/import-format.md). A file with an error is not written at all;
-    /// the other files still are.
+    /// No progress bar and no readable summary (errors are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Files to load (docs/import-format.md), `-` for standard input. A file with an
+    /// error is not written at all; the other files still are.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// `clientele export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    /// Write to this file (replaced only once the export is complete) instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Include the API keys, with the secrets that verify them.
+    #[arg(long)]
+    pub with_keys: bool,
+    /// No progress and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `--kind`.
@@ -301,6 +325,17 @@ mod tests {
         assert!(Cli::try_parse_from(["clientele", "serve", "--tls-cert", "c.pem"]).is_err());
         assert!(Cli::try_parse_from(["clientele", "serve", "--edd-default-version", "3"]).is_err());
         assert!(Cli::try_parse_from(["clientele", "import"]).is_err());
+        let cli = Cli::try_parse_from(["clientele", "import", "--quiet", "-", "b.ndjson"]).unwrap();
+        let Command::Import(args) = cli.command else {
+            panic!("not import")
+        };
+        assert!(args.quiet);
+        assert_eq!(args.files, [PathBuf::from("-"), PathBuf::from("b.ndjson")]);
+        let cli = Cli::try_parse_from(["clientele", "export", "--with-keys"]).unwrap();
+        let Command::Export(args) = cli.command else {
+            panic!("not export")
+        };
+        assert!(args.with_keys && args.out.is_none() && !args.quiet);
     }
 
     #[test]

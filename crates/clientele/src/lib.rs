@@ -4,11 +4,13 @@
 //! - [`cli`]: subcommands and flags (clap), with environment variables and defaults.
 //! - [`serve`]: `clientele serve`: settings, demo store, server until SIGINT/SIGTERM.
 //! - [`keys`]: `clientele keys create|list|revoke`.
-//! - [`import`]: `clientele import`: files in the import format, each atomically.
+//! - [`import`]: `clientele import`: files in the import format, each atomically, streamed.
+//! - [`export`]: `clientele export`: the whole store in the import format, streamed.
 //! - [`demo`]: the deterministic demo store of `serve --demo`.
 
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod keys;
 pub mod serve;

@@ -69,18 +69,24 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Import(args) => {
             let store = clientele::open_store(&args.database.db).await?;
+            let options = clientele::import::Options {
+                progress: !args.quiet,
+                ..clientele::import::Options::default()
+            };
             let mut failed = false;
             for path in &args.files {
-                match clientele::import::import_file(store.as_ref(), path).await {
-                    Ok(imported) => println!("{}: imported {imported}", path.display()),
+                let source = clientele::import::Source::from_arg(path);
+                let outcome =
+                    clientele::import::import_source(store.as_ref(), &source, options).await;
+                match &outcome {
+                    Ok(imported) if !args.quiet => eprintln!("{source}: imported {imported}"),
+                    Ok(_) => {}
                     Err(failure) => {
                         failed = true;
-                        eprintln!(
-                            "{}: not imported, nothing written: {failure}",
-                            path.display()
-                        );
+                        eprintln!("{source}: not imported, nothing written: {failure}");
                     }
                 }
+                println!("{}", clientele::import::summary_line(&source, &outcome));
             }
             if failed {
                 return Ok(ExitCode::FAILURE);
@@ -88,6 +94,18 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Openapi(args) => {
             println!("{}", serde_json::to_string_pretty(&args.slug.openapi())?);
+        }
+        Command::Export(args) => {
+            let store = clientele::open_store(&args.database.db).await?;
+            let options = clientele::export::Options {
+                with_keys: args.with_keys,
+                progress: !args.quiet,
+            };
+            let exported =
+                clientele::export::export(store.as_ref(), args.out.as_deref(), options).await?;
+            if !args.quiet {
+                eprintln!("exported {exported}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,6 @@
 pub mod config;
 pub mod dialects;
 pub mod fault;
-pub mod import;
 pub mod key_cache;
 pub mod keys;
 pub mod request;

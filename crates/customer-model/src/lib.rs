@@ -12,11 +12,14 @@
 //! - [`ledger`]: products, orders, refunds, subscriptions and download grants.
 //! - [`limits`]: the largest values a customer may hold, checked on every write.
 //! - [`stats`]: per-customer, per-currency aggregates kept by the store.
+//! - [`import`], [`export`]: records as an import writes them and an export reads them.
 //! - [`query`]: the customer list query (filters, sort, paging) as plain types.
 //! - [`validate`]: field errors, collected rather than stopping at the first.
 
 pub mod customer;
 pub mod email;
+pub mod export;
+pub mod import;
 pub mod ledger;
 pub mod limits;
 pub mod money;

@@ -55,12 +55,12 @@ fn batch(first: u64, count: u64, orders_each: u64, order_gap_days: i64) -> Impor
         };
         batch
             .customers
-            .push(draft.validate().expect("valid customer"));
+            .push(draft.validate().expect("valid customer").into());
         for n in 0..orders_each {
             let total = ((i * 7 + n * 13) % 50_000) as i64 + 100;
-            batch.orders.push(ImportOrder {
-                customer: CustomerRef::Id(CustomerId(i as i64)),
-                order: NewOrder {
+            batch.orders.push(ImportOrder::new(
+                CustomerRef::Id(CustomerId(i as i64)),
+                NewOrder {
                     id: None,
                     uuid: None,
                     customer_id: CustomerId(i as i64),
@@ -86,7 +86,7 @@ fn batch(first: u64, count: u64, orders_each: u64, order_gap_days: i64) -> Impor
                     }],
                     refunds: Vec::new(),
                 },
-            });
+            ));
         }
     }
     batch

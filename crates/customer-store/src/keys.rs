@@ -5,6 +5,7 @@
 //! caller's job; the store only keeps and finds them.
 
 use customer_model::Timestamp;
+use customer_model::import::KeptApiKey;
 
 /// Which API family a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,4 +104,55 @@ pub struct ApiKey {
     pub created_at: Timestamp,
     /// When last used.
     pub last_access: Option<Timestamp>,
+}
+
+impl From<ApiKey> for KeptApiKey {
+    fn from(key: ApiKey) -> Self {
+        Self {
+            id: key.id,
+            kind: key.kind.as_str().to_owned(),
+            description: key.description,
+            permissions: key.permissions.as_str().to_owned(),
+            lookup: key.lookup,
+            secret: key.secret,
+            truncated: key.truncated,
+            created_at: key.created_at,
+            last_access: key.last_access,
+        }
+    }
+}
+
+/// Why a kept key cannot be stored: the field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKeyName {
+    /// `kind` or `permissions`.
+    pub field: &'static str,
+    /// What is wrong, in words.
+    pub reason: &'static str,
+}
+
+impl TryFrom<KeptApiKey> for ApiKey {
+    type Error = UnknownKeyName;
+
+    fn try_from(kept: KeptApiKey) -> Result<Self, Self::Error> {
+        let kind = KeyKind::parse(&kept.kind).ok_or(UnknownKeyName {
+            field: "kind",
+            reason: "is not one of woocommerce, edd, bearer",
+        })?;
+        let permissions = KeyPermissions::parse(&kept.permissions).ok_or(UnknownKeyName {
+            field: "permissions",
+            reason: "is not one of read, write, read_write",
+        })?;
+        Ok(Self {
+            id: kept.id,
+            kind,
+            description: kept.description,
+            permissions,
+            lookup: kept.lookup,
+            secret: kept.secret,
+            truncated: kept.truncated,
+            created_at: kept.created_at,
+            last_access: kept.last_access,
+        })
+    }
 }

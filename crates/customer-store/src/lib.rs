@@ -16,7 +16,12 @@
 //!   delete; subscription and download grant changes) updates the customer's
 //!   [`CustomerStats`] in the same transaction. No read computes a total by scanning orders.
 //! - **Index-backed reads.** Lists, counts, searches and single reads use indexes.
-//! - **Atomic imports.** [`CustomerStore::import`] writes a whole batch or nothing.
+//! - **Atomic imports.** An [`ImportSession`] makes everything written through it visible
+//!   at once when committed, or nothing; it streams (memory does not grow with the
+//!   import) and keeps aggregates and indexes exactly as row-by-row writes would.
+//!   [`CustomerStore::import`] writes a whole batch that way.
+//! - **Consistent exports.** An [`ExportSession`] reads every record of one snapshot, in
+//!   pages, kind by kind and by id.
 //! - **Classification.** Not found → [`StoreError::NotFound`]; unique violations →
 //!   [`StoreError::Conflict`]; a reference to a missing record or a value the store cannot
 //!   keep → [`StoreError::Invalid`]; a busy or closed database → [`StoreError::Unavailable`];
@@ -27,6 +32,7 @@ mod location;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+mod transfer;
 mod values;
 
 #[cfg(feature = "testing")]
@@ -40,11 +46,19 @@ use customer_model::{
     Timestamp, Uuid,
 };
 
+pub use customer_model::export::StoredRecord;
+pub use customer_model::import::{
+    CustomerRef, ImportBatch, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
+    ImportSubscription, ImportSummary, RecordKind,
+};
 pub use keys::{ApiKey, KeyKind, KeyPermissions, NewApiKey};
 pub use location::{Location, mask_password};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use transfer::{
+    ExportOptions, ExportSession, Held, ImportMode, ImportSession, Rejection, Unresolved, Written,
+};
 
 /// What went wrong in the store. Callers branch on the kind.
 #[derive(Debug, thiserror::Error)]
@@ -110,55 +124,6 @@ pub struct CustomerDownload {
     pub file: DownloadFile,
     /// The order's UUID, which dialects use as the order key.
     pub order_uuid: Uuid,
-}
-
-/// How an imported order or grant names its customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomerRef {
-    /// By id (of a customer in the batch or already stored).
-    Id(CustomerId),
-    /// By e-mail address: a guest is created when no customer has it.
-    Email(customer_model::Email),
-}
-
-/// An order of an import batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportOrder {
-    /// The customer.
-    pub customer: CustomerRef,
-    /// The order (its `customer_id` is ignored and resolved from `customer`).
-    pub order: NewOrder,
-}
-
-/// A batch of records written atomically by [`CustomerStore::import`]. Records may
-/// refer to records earlier in the batch or already stored.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportBatch {
-    /// Products.
-    pub products: Vec<NewProduct>,
-    /// Customers.
-    pub customers: Vec<NewCustomer>,
-    /// Orders.
-    pub orders: Vec<ImportOrder>,
-    /// Subscriptions.
-    pub subscriptions: Vec<NewSubscription>,
-    /// Download grants.
-    pub download_grants: Vec<NewDownloadGrant>,
-}
-
-/// How many records an import wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportSummary {
-    /// Products written.
-    pub products: u64,
-    /// Customers written (guests created for orders included).
-    pub customers: u64,
-    /// Orders written.
-    pub orders: u64,
-    /// Subscriptions written.
-    pub subscriptions: u64,
-    /// Download grants written.
-    pub download_grants: u64,
 }
 
 /// The storage boundary. All methods are async; backends keep blocking work off the
@@ -229,8 +194,16 @@ pub trait CustomerStore: Send + Sync + 'static {
     /// A customer's download grants with product and file, oldest first.
     async fn customer_downloads(&self, id: CustomerId) -> StoreResult<Vec<CustomerDownload>>;
 
-    /// Writes a whole batch or nothing.
-    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary>;
+    /// Starts an import: nothing written through the session is visible until it is
+    /// committed. While it runs, reads see the store as it was; other writes wait.
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>>;
+    /// Starts an export of the store as it is now.
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>>;
+    /// Writes a whole batch or nothing. A bad record is [`StoreError::Invalid`] naming it
+    /// by kind and index (`orders.3.customer_id`).
+    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
+        transfer::import_batch(self, batch).await
+    }
     /// The currencies anything was ordered in, by code.
     async fn currencies(&self) -> StoreResult<Vec<Currency>>;
 
@@ -243,7 +216,8 @@ pub trait CustomerStore: Send + Sync + 'static {
     /// Revokes a key by id; it no longer authenticates.
     async fn revoke_api_key(&self, id: i64) -> StoreResult<ApiKey>;
     /// Records that a key was used at `at` (servers batch these: the last use per key,
-    /// written in the background).
+    /// written in the background). The stamp is informational: a backend may skip it
+    /// rather than make the request wait while writes are held up (a long import).
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()>;
     /// A number that changes whenever a key is created, changed or revoked, by this or
     /// any other process using the same database, and not when a key is used. Servers

@@ -40,9 +40,15 @@ pub(crate) fn new_uuid() -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(millis, &rand::random()).into_uuid()
 }
 
-/// An address as stored: a JSON array of its eleven fields in [`Address::fields`] order.
+/// An address as stored: a JSON array of its eleven fields in [`Address::fields`] order,
+/// or the empty string for an address with no field set (most orders of most stores:
+/// seventy bytes less per order, and what [`address_from_json`] reads as empty anyway).
 pub(crate) fn address_to_json(address: &Address) -> String {
-    let values: Vec<&str> = address.fields().iter().map(|(_, value)| *value).collect();
+    let fields = address.fields();
+    if fields.iter().all(|(_, value)| value.is_empty()) {
+        return String::new();
+    }
+    let values: Vec<&str> = fields.iter().map(|(_, value)| *value).collect();
     serde_json::to_string(&values).unwrap_or_else(|_| "[]".into())
 }
 
@@ -244,6 +250,8 @@ mod tests {
             ..Address::default()
         };
         assert_eq!(address_from_json(&address_to_json(&address)), address);
+        assert_eq!(address_to_json(&Address::default()), "");
+        assert_eq!(address_from_json(""), Address::default());
     }
 
     #[test]

@@ -32,7 +32,10 @@ mod sqlite_only {
         SubscriptionStatus, TextSearch, TimeRange,
     };
     use customer_model::{CustomerPatch, PageRequest, Role};
-    use customer_store::conformance::{LedgerOp, apply_ledger_ops, at, guest, registered};
+    use customer_store::conformance::{
+        LedgerOp, Store, apply_ledger_ops, assert_same, at, copy_store, generated_batch, guest,
+        picture, registered,
+    };
     use proptest::prelude::*;
 
     fn planned(filter: CustomerFilter, sort: SortKey) -> CustomerQuery {
@@ -42,6 +45,59 @@ mod sqlite_only {
             direction: SortDirection::Descending,
             ..CustomerQuery::default()
         }
+    }
+
+    /// While an import holds the write lock, reads are answered and a key's use is
+    /// answered at once (its stamp skipped) instead of waiting for the import to commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_and_key_stamps_go_on_during_an_import() {
+        use customer_model::import::ImportRecord;
+        use customer_store::{ImportMode, KeyKind, KeyPermissions, NewApiKey, Unresolved};
+        use std::time::Duration;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("busy.sqlite3")).unwrap();
+        let stored = store
+            .create_customer(guest("stored@example.com"))
+            .await
+            .unwrap();
+        let key = store
+            .create_api_key(NewApiKey {
+                kind: KeyKind::WooCommerce,
+                description: String::new(),
+                permissions: KeyPermissions::Read,
+                lookup: "lookup".into(),
+                secret: "secret".into(),
+                truncated: "1234567".into(),
+            })
+            .await
+            .unwrap();
+        let mut session = store.begin_import(ImportMode::Auto).await.unwrap();
+        session
+            .write(
+                vec![ImportRecord::Customer(guest("new@example.com").into())],
+                Unresolved::Reject,
+            )
+            .await
+            .unwrap();
+        let prompt = Duration::from_secs(2);
+        let read = tokio::time::timeout(prompt, store.customer(stored.id)).await;
+        assert_eq!(read.expect("a read is not held up").unwrap().id, stored.id);
+        let touched = tokio::time::timeout(prompt, store.touch_api_key(key.id, at(9, 0))).await;
+        touched.expect("a key stamp is not held up").unwrap();
+        assert!(
+            store.customer_by_email("new@example.com").await.is_err(),
+            "the import is not visible before it commits"
+        );
+        session.commit().await.unwrap();
+        store.customer_by_email("new@example.com").await.unwrap();
+        store.touch_api_key(key.id, at(10, 0)).await.unwrap();
+        let keys = store.api_keys().await.unwrap();
+        assert_eq!(
+            keys[0].last_access,
+            Some(at(10, 0)),
+            "stamped once the lock is free"
+        );
     }
 
     /// Lists that the dialects issue all the time must not read the whole customers table.
@@ -512,6 +568,7 @@ mod sqlite_only {
                 }
                 .validate()
                 .unwrap()
+                .into()
             })
             .collect();
         store
@@ -661,6 +718,32 @@ mod sqlite_only {
             runtime.block_on(async {
                 let store = Arc::new(SqliteStore::open_in_memory().unwrap());
                 apply_ledger_ops(store, 3, &ops).await;
+            });
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Whatever the history that made a store, importing its export into an empty
+        /// store gives back an equal one: every record, aggregate, per-customer read and
+        /// list.
+        #[test]
+        fn an_export_imports_as_an_equal_store(
+            ops in proptest::collection::vec(arb_op(), 0..30),
+            seed in 0..1000u64,
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let from: Store = Arc::new(SqliteStore::open_in_memory().unwrap());
+                from.import(generated_batch(seed)).await.unwrap();
+                apply_ledger_ops(from.clone(), 3, &ops).await;
+                let to: Store = Arc::new(SqliteStore::open_in_memory().unwrap());
+                copy_store(&from, &to).await;
+                assert_same(&picture(&from, false).await, &picture(&to, false).await);
             });
         }
     }

@@ -2,20 +2,22 @@
 
 use std::collections::BTreeSet;
 
+use customer_model::NewCustomer;
+use customer_model::import::{CustomerRef, ImportBatch};
 use customer_model::{OrderStatus, SubscriptionStatus};
-use customer_wire::import::{CustomerKey, Records, decode_slice};
+use customer_wire::import::decode_slice;
 
 use super::*;
 
-fn records() -> Records {
+fn records() -> ImportBatch {
     let bytes = serde_json::to_vec(&document()).unwrap();
-    let decoded = decode_slice(&bytes).expect("the demo document is valid");
-    assert!(
-        decoded.references.is_empty(),
-        "the demo refers only to itself: {:?}",
-        decoded.references
-    );
-    decoded.records
+    decode_slice(&bytes)
+        .expect("the demo document is valid")
+        .records
+}
+
+fn customers(records: &ImportBatch) -> impl Iterator<Item = &NewCustomer> {
+    records.customers.iter().map(|c| &c.customer)
 }
 
 #[test]
@@ -28,36 +30,23 @@ fn the_demo_is_deterministic() {
 fn customers_are_registered_and_guests_with_full_addresses() {
     let records = records();
     assert_eq!(records.customers.len(), CUSTOMERS as usize);
-    let guests = records
-        .customers
-        .iter()
-        .filter(|c| c.account.is_none())
-        .count();
+    let guests = customers(&records).filter(|c| c.account.is_none()).count();
     assert_eq!(guests, 50);
-    let roles: BTreeSet<&str> = records
-        .customers
-        .iter()
+    let roles: BTreeSet<&str> = customers(&records)
         .filter_map(|c| c.account.as_ref().map(|a| a.role.as_str()))
         .collect();
     assert_eq!(
         roles,
         BTreeSet::from(["administrator", "customer", "shop_manager", "subscriber"])
     );
+    assert!(customers(&records).any(|c| c.additional_emails.len() >= 2));
     assert!(
-        records
-            .customers
-            .iter()
-            .any(|c| c.additional_emails.len() >= 2)
-    );
-    assert!(
-        records
-            .customers
-            .iter()
+        customers(&records)
             .filter(|c| !c.meta_data.is_empty())
             .count()
             >= 40
     );
-    for customer in &records.customers {
+    for customer in customers(&records) {
         for address in [&customer.billing, &customer.shipping] {
             assert!(!address.address_1.is_empty() && !address.city.is_empty());
             assert!(!address.postcode.is_empty() && !address.country.is_empty());
@@ -103,7 +92,7 @@ fn orders_cover_currencies_statuses_and_refunds_over_two_years() {
     let by_email = records
         .orders
         .iter()
-        .filter(|o| matches!(o.customer, CustomerKey::Email(_)))
+        .filter(|o| matches!(o.customer, CustomerRef::Email(_)))
         .count();
     assert!(by_email >= 50, "every guest buys at least once");
     let anchor = anchor();
@@ -141,23 +130,14 @@ fn subscriptions_grants_and_products_are_present() {
     let statuses: BTreeSet<&str> = records
         .subscriptions
         .iter()
-        .map(|s| s.status.as_str())
+        .map(|s| s.subscription.status.as_str())
         .collect();
     assert_eq!(statuses.len(), SubscriptionStatus::ALL.len());
     assert!(records.download_grants.len() >= 50);
-    assert!(records.download_grants.iter().any(|g| g.download_count > 0));
-    assert!(
-        records
-            .download_grants
-            .iter()
-            .any(|g| g.downloads_remaining.is_none())
-    );
-    assert!(
-        records
-            .download_grants
-            .iter()
-            .any(|g| g.access_expires.is_some())
-    );
+    let grants: Vec<_> = records.download_grants.iter().map(|g| &g.grant).collect();
+    assert!(grants.iter().any(|g| g.download_count > 0));
+    assert!(grants.iter().any(|g| g.downloads_remaining.is_none()));
+    assert!(grants.iter().any(|g| g.access_expires.is_some()));
 }
 
 fn fixed_keys() -> DemoKeys {

@@ -140,15 +140,26 @@ async fn import_writes_good_files_and_nothing_of_a_bad_one() {
     let good = dir.path().join("good.ndjson");
     std::fs::write(&good, GOOD).unwrap();
     let output = clientele(&db, &["import", good.to_str().unwrap()]);
+    let summary = stdout_json(&output);
+    assert_eq!(summary["file"], good.to_str().unwrap());
+    assert_eq!(summary["imported"], true);
+    let counts: Vec<u64> = [
+        "products",
+        "customers",
+        "orders",
+        "subscriptions",
+        "download_grants",
+    ]
+    .iter()
+    .map(|kind| summary[kind].as_u64().unwrap())
+    .collect();
+    assert_eq!(counts, [1, 3, 2, 0, 1]);
+    assert_eq!(summary["records"], 7);
+    assert!(summary["records_per_second"].as_f64().unwrap() > 0.0);
+    let readable = String::from_utf8(output.stderr).unwrap();
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        summary.contains("1 products, 3 customers, 2 orders, 0 subscriptions, 1 download grants"),
-        "{summary}"
+        readable.contains("1 products, 3 customers, 2 orders, 0 subscriptions, 1 download grants"),
+        "{readable}"
     );
     assert_eq!(customer_count(&db).await, 3);
 
@@ -165,6 +176,9 @@ async fn import_writes_good_files_and_nothing_of_a_bad_one() {
     .unwrap();
     let output = clientele(&db, &["import", bad.to_str().unwrap()]);
     assert!(!output.status.success());
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["imported"], false);
+    assert_eq!(summary["errors"], 1);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("orders[1]: total:"), "{stderr}");
     assert_eq!(

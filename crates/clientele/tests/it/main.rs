@@ -7,4 +7,5 @@ mod cross_dialect;
 #[cfg(unix)]
 mod hostile;
 mod serve;
+mod transfer;
 mod two_servers;

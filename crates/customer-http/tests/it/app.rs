@@ -17,8 +17,9 @@ use customer_model::{
     Timestamp, Uuid,
 };
 use customer_store::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
-    KeyPermissions, NewApiKey, Page, SqliteStore, StoreResult,
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ImportBatch, ImportMode, ImportSession, ImportSummary, KeyKind, KeyPermissions, NewApiKey,
+    Page, SqliteStore, StoreResult,
 };
 use http::{HeaderMap, Method};
 use http_body_util::BodyExt as _;
@@ -118,8 +119,10 @@ impl App {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let decoded = customer_wire::import::decode_slice(&bytes)
             .unwrap_or_else(|errors| panic!("{}: {errors:?}", path.display()));
-        let batch = customer_http::import::batch(decoded.records);
-        self.store.import(batch).await.expect("the file imports");
+        self.store
+            .import(decoded.records)
+            .await
+            .expect("the file imports");
     }
 
     /// Sends a request through the socket-free entry.
@@ -341,6 +344,14 @@ impl CustomerStore for Counting {
     async fn customer_downloads(&self, id: CustomerId) -> StoreResult<Vec<CustomerDownload>> {
         self.count("customer_downloads");
         self.inner.customer_downloads(id).await
+    }
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        self.count("begin_import");
+        self.inner.begin_import(mode).await
+    }
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
+        self.count("begin_export");
+        self.inner.begin_export(options).await
     }
     async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
         self.count("import");

@@ -1,5 +1,7 @@
 //! Batch imports: what they write, and that a bad record writes nothing.
 
+use customer_model::import::KeptApiKey;
+
 use super::*;
 
 fn import_batch() -> ImportBatch {
@@ -15,34 +17,34 @@ fn import_batch() -> ImportBatch {
             id: Some(ProductId(77)),
             ..product("imported")
         }],
-        customers: vec![ann],
+        customers: vec![ann.into()],
         orders: vec![
-            ImportOrder {
-                customer: CustomerRef::Id(CustomerId(10)),
-                order: order(CustomerId(0), "USD", OrderStatus::Processing, 500, at(1, 0)),
-            },
-            ImportOrder {
-                customer: CustomerRef::Email(email("gus@import.example")),
-                order: by_email.clone(),
-            },
-            ImportOrder {
-                customer: CustomerRef::Email(email("GUS@import.example")),
-                order: by_email,
-            },
-            ImportOrder {
-                customer: CustomerRef::Email(email("Ann.Alias@Import.example")),
-                order: known_by_alias,
-            },
+            ImportOrder::new(
+                CustomerRef::Id(CustomerId(10)),
+                order(CustomerId(0), "USD", OrderStatus::Processing, 500, at(1, 0)),
+            ),
+            ImportOrder::new(
+                CustomerRef::Email(email("gus@import.example")),
+                by_email.clone(),
+            ),
+            ImportOrder::new(CustomerRef::Email(email("GUS@import.example")), by_email),
+            ImportOrder::new(
+                CustomerRef::Email(email("Ann.Alias@Import.example")),
+                known_by_alias,
+            ),
         ],
-        subscriptions: vec![NewSubscription {
-            uuid: None,
-            customer_id: CustomerId(10),
-            product_id: ProductId(77),
-            status: SubscriptionStatus::Active,
-            currency: customer_model::Currency::parse("USD").unwrap(),
-            created_at: Some(at(1, 0)),
-        }],
-        download_grants: vec![],
+        subscriptions: vec![
+            NewSubscription {
+                uuid: None,
+                customer_id: CustomerId(10),
+                product_id: ProductId(77),
+                status: SubscriptionStatus::Active,
+                currency: customer_model::Currency::parse("USD").unwrap(),
+                created_at: Some(at(1, 0)),
+            }
+            .into(),
+        ],
+        ..ImportBatch::default()
     }
 }
 
@@ -111,7 +113,7 @@ pub async fn import_is_atomic(store: Store) {
         (
             {
                 let mut batch = import_batch();
-                batch.customers.push(guest("BEFORE@example.com"));
+                batch.customers.push(guest("BEFORE@example.com").into());
                 batch
             },
             "customers.1.email",
@@ -127,7 +129,7 @@ pub async fn import_is_atomic(store: Store) {
         (
             {
                 let mut batch = import_batch();
-                batch.subscriptions[0].customer_id = CustomerId(4040);
+                batch.subscriptions[0].subscription.customer_id = CustomerId(4040);
                 batch
             },
             "subscriptions.0.customer_id",
@@ -135,15 +137,18 @@ pub async fn import_is_atomic(store: Store) {
         (
             {
                 let mut batch = import_batch();
-                batch.download_grants.push(NewDownloadGrant {
-                    download_id: "x".into(),
-                    customer_id: CustomerId(10),
-                    order_id: OrderId(4040),
-                    product_id: ProductId(77),
-                    downloads_remaining: None,
-                    access_expires: None,
-                    download_count: 0,
-                });
+                batch.download_grants.push(
+                    NewDownloadGrant {
+                        download_id: "x".into(),
+                        customer_id: CustomerId(10),
+                        order_id: OrderId(4040),
+                        product_id: ProductId(77),
+                        downloads_remaining: None,
+                        access_expires: None,
+                        download_count: 0,
+                    }
+                    .into(),
+                );
                 batch
             },
             "download_grants.0.order_id",
@@ -153,10 +158,28 @@ pub async fn import_is_atomic(store: Store) {
                 let mut batch = import_batch();
                 let mut long = guest("long@import.example");
                 long.shipping.city = "c".repeat(limits::ADDRESS_FIELD_CHARS + 1);
-                batch.customers.push(long);
+                batch.customers.push(long.into());
                 batch
             },
             "customers.1.shipping.city",
+        ),
+        (
+            {
+                let mut batch = import_batch();
+                batch.api_keys.push(KeptApiKey {
+                    id: 5,
+                    kind: "ftp".into(),
+                    description: String::new(),
+                    permissions: "read".into(),
+                    lookup: "lookup".into(),
+                    secret: String::new(),
+                    truncated: String::new(),
+                    created_at: at(9, 0),
+                    last_access: None,
+                });
+                batch
+            },
+            "api_keys.0.kind",
         ),
     ];
     for (batch, field) in bad_cases {

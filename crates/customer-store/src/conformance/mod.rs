@@ -21,14 +21,16 @@
 //!
 //! The scenarios are grouped by area, one file each: `customers` (create, read, update,
 //! delete, uniqueness), `lists` (filters, searches, sorts, pages), `ledger` (orders,
-//! refunds, subscriptions, grants and their aggregates), `import` and `keys` (API keys
-//! and OAuth nonces).
+//! refunds, subscriptions, grants and their aggregates), `import`, `transfer` (import
+//! sessions in chunks, the bulk load, export then import) and `keys` (API keys and OAuth
+//! nonces).
 
 mod customers;
 mod import;
 mod keys;
 mod ledger;
 mod lists;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,6 +55,11 @@ pub use import::*;
 pub use keys::*;
 pub use ledger::*;
 pub use lists::*;
+pub use transfer::{
+    Picture, assert_same, bulk_load_equals_row_by_row, copy_store, export_all,
+    export_then_import_gives_an_equal_store, generated_batch, import_in_chunks,
+    import_sessions_stream_in_chunks, picture,
+};
 
 /// Stamps out one `#[tokio::test]` per conformance scenario. `$factory` is an expression
 /// callable with no arguments that returns a future of `(Arc<dyn CustomerStore>, guard)`.
@@ -81,6 +88,11 @@ macro_rules! store_conformance_tests {
             concurrent_creates_with_one_email_have_one_winner,
             writes_over_the_limits_are_refused,
             search_terms_longer_than_any_value_match_nothing,
+            import_sessions_stream_in_chunks,
+        );
+        $crate::__store_conformance_pairs!($factory;
+            bulk_load_equals_row_by_row,
+            export_then_import_gives_an_equal_store,
         );
     };
 }
@@ -96,6 +108,24 @@ macro_rules! __store_conformance_cases {
                 let (store, guard) = ($factory)().await;
                 $crate::conformance::$scenario(store).await;
                 drop(guard);
+            }
+        )*
+    };
+}
+
+/// Implementation detail of [`store_conformance_tests!`]: scenarios comparing two
+/// fresh stores.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_conformance_pairs {
+    ($factory:expr; $($scenario:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                let (first, first_guard) = ($factory)().await;
+                let (second, second_guard) = ($factory)().await;
+                $crate::conformance::$scenario(first, second).await;
+                drop((first_guard, second_guard));
             }
         )*
     };

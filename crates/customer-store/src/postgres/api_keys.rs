@@ -67,6 +67,29 @@ pub(crate) async fn create(tx: &Tx<'_>, new: &NewApiKey) -> StoreResult<ApiKey> 
     key_from_row(&row)
 }
 
+/// Stores a key as another store kept it (an import): its id, secret and stamps kept.
+pub(crate) async fn insert_kept(tx: &Tx<'_>, key: &ApiKey) -> StoreResult<()> {
+    execute(
+        tx,
+        "INSERT INTO api_keys (id, kind, description, permissions, lookup, secret, truncated,
+             created_at, last_access)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &key.id,
+            &key.kind.as_str(),
+            &key.description,
+            &key.permissions.as_str(),
+            &key.lookup,
+            &key.secret,
+            &key.truncated,
+            &ts(key.created_at)?,
+            &key.last_access.map(ts).transpose()?,
+        ],
+    )
+    .await?;
+    super::advance_id_sequence(tx, "api_keys", key.id).await
+}
+
 /// Every live key, oldest first.
 pub(crate) async fn live(tx: &Tx<'_>) -> StoreResult<Vec<ApiKey>> {
     keys_where(tx, "revoked_at IS NULL", &[]).await

@@ -14,12 +14,13 @@
 use std::collections::{HashMap, HashSet};
 use std::pin::pin;
 
+use customer_model::import::ImportCustomer;
 use customer_model::{NewCustomer, OrderStatus};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
 use super::customers::SearchRow;
-use super::{Tx, advance_id_sequence, ledger, query};
+use super::{Tx, advance_id_sequence, api_keys, execute, ledger, query};
 use crate::values::{
     address_to_json, check_refund_amount, guest_for, invalid, new_uuid, now, opt_ts, over_limit,
     path, ts, within,
@@ -41,13 +42,16 @@ pub(crate) async fn import(
     }
 
     // Customers of the batch, then the guests its orders create, as one list.
-    let mut customers: Vec<(&NewCustomer, Option<&str>, String)> = batch
+    let mut customers: Vec<BatchCustomer<'_>> = batch
         .customers
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let hash = password_hashes.get(i).and_then(Option::as_deref);
-            (c, hash, format!("customers.{i}"))
+            let hash = c
+                .password_hash
+                .as_deref()
+                .or_else(|| password_hashes.get(i).and_then(Option::as_deref));
+            (&c.customer, hash, format!("customers.{i}"), Some(c))
         })
         .collect();
     check_customers(tx, &customers).await?;
@@ -108,7 +112,7 @@ pub(crate) async fn import(
         });
     }
     let guest_ids = assign_ids(tx, "customers", &vec![None; guests.len()]).await?;
-    customers.extend(guests.iter().map(|(g, p)| (g, None, p.clone())));
+    customers.extend(guests.iter().map(|(g, p)| (g, None, p.clone(), None)));
     ids.extend(&guest_ids);
     copy_customers(tx, &customers, &ids).await?;
     summary.customers = customers.len() as u64;
@@ -126,17 +130,26 @@ pub(crate) async fn import(
 
     for (i, subscription) in batch.subscriptions.iter().enumerate() {
         let prefix = format!("subscriptions.{i}");
-        ledger::insert_subscription(tx, subscription, &prefix)
+        ledger::insert_subscription(tx, &subscription.subscription, subscription.id, &prefix)
             .await
             .map_err(|e| within(&prefix, e))?;
         summary.subscriptions += 1;
     }
     for (i, grant) in batch.download_grants.iter().enumerate() {
         let prefix = format!("download_grants.{i}");
-        ledger::insert_grant(tx, grant, &prefix)
+        ledger::insert_grant(tx, &grant.grant, grant.id, &prefix)
             .await
             .map_err(|e| within(&prefix, e))?;
         summary.download_grants += 1;
+    }
+    for (i, key) in batch.api_keys.iter().enumerate() {
+        let prefix = format!("api_keys.{i}");
+        let key = crate::ApiKey::try_from(key.clone())
+            .map_err(|unknown| invalid(&prefix, unknown.field, unknown.reason))?;
+        api_keys::insert_kept(tx, &key)
+            .await
+            .map_err(|e| within(&prefix, e))?;
+        summary.api_keys += 1;
     }
     if summary.customers + summary.orders >= ANALYZE_AFTER {
         // The planner's statistics would otherwise describe the tables before the
@@ -153,6 +166,15 @@ pub(crate) async fn import(
 
 /// Imports of at least this many customers and orders refresh the planner's statistics.
 const ANALYZE_AFTER: u64 = 10_000;
+
+/// A customer to write: the record, its password hash, its path in errors and, for one
+/// of the batch (not a guest made for an order), what it keeps from another store.
+type BatchCustomer<'a> = (
+    &'a NewCustomer,
+    Option<&'a str>,
+    String,
+    Option<&'a ImportCustomer>,
+);
 
 /// A customer's first and last order in a currency, each as (placed instant, id).
 type Edges = ((i64, i64), (i64, i64));
@@ -185,18 +207,45 @@ async fn assign_ids(tx: &Tx<'_>, table: &str, chosen: &[Option<i64>]) -> StoreRe
     Ok(ids)
 }
 
+/// Ids from the sequence `sequence` (one not owned by a table's column): chosen ones
+/// kept, the sequence moved past the largest, the others drawn.
+async fn assign_ids_from(
+    tx: &Tx<'_>,
+    sequence: &str,
+    chosen: &[Option<i64>],
+) -> StoreResult<Vec<i64>> {
+    let missing = chosen.iter().filter(|id| id.is_none()).count() as i64;
+    if let Some(largest) = chosen.iter().flatten().max() {
+        execute(
+            tx,
+            "SELECT setval($1::text::regclass, $2) WHERE $2 > COALESCE(pg_sequence_last_value($1::text::regclass), 0)",
+            &[&sequence, largest],
+        )
+        .await?;
+    }
+    let mut drawn = query(
+        tx,
+        "SELECT nextval($1::text::regclass) FROM generate_series(1::bigint, $2)",
+        &[&sequence, &missing],
+    )
+    .await?
+    .into_iter()
+    .map(|row| row.get::<_, i64>(0));
+    Ok(chosen
+        .iter()
+        .map(|id| id.unwrap_or_else(|| drawn.next().unwrap_or_default()))
+        .collect())
+}
+
 /// Conflicts of the batch's customers, among themselves and with stored ones, named by
 /// record; the unique indexes still decide against concurrent writers.
-async fn check_customers(
-    tx: &Tx<'_>,
-    customers: &[(&NewCustomer, Option<&str>, String)],
-) -> StoreResult<()> {
+async fn check_customers(tx: &Tx<'_>, customers: &[BatchCustomer<'_>]) -> StoreResult<()> {
     let mut emails: HashMap<String, &str> = HashMap::new();
     let mut usernames: HashMap<String, &str> = HashMap::new();
     let mut ids: HashMap<i64, &str> = HashMap::new();
     let mut uuids: HashMap<customer_model::Uuid, &str> = HashMap::new();
     let taken = |prefix: &str, field: &str| invalid(prefix, field, "already exists");
-    for (customer, _, prefix) in customers {
+    for (customer, _, prefix, kept) in customers {
         if customer.id.is_some_and(|id| id.0 <= 0) {
             return Err(invalid(prefix, "id", "must be a positive integer"));
         }
@@ -205,6 +254,25 @@ async fn check_customers(
             .map_err(|errors| over_limit(prefix, errors))?;
         ts(customer.created_at.unwrap_or_else(now))
             .map_err(|_| invalid(prefix, "created_at", "outside the years 1677 to 2262"))?;
+        if let Some(kept) = kept {
+            if kept.password_hash.is_some() && customer.account.is_none() {
+                return Err(invalid(prefix, "password_hash", "a guest has no password"));
+            }
+            if kept.password_hash.is_some()
+                && customer
+                    .account
+                    .as_ref()
+                    .is_some_and(|a| a.password.is_some())
+            {
+                return Err(invalid(
+                    prefix,
+                    "password_hash",
+                    "give either a password or its hash, not both",
+                ));
+            }
+            opt_ts(kept.modified_at)
+                .map_err(|_| invalid(prefix, "modified_at", "outside the years 1677 to 2262"))?;
+        }
         for email in std::iter::once(&customer.email).chain(&customer.additional_emails) {
             if emails.insert(email.folded(), prefix).is_some() {
                 return Err(taken(prefix, "email"));
@@ -304,7 +372,7 @@ macro_rules! copy_in {
 
 async fn copy_customers(
     tx: &Tx<'_>,
-    customers: &[(&NewCustomer, Option<&str>, String)],
+    customers: &[BatchCustomer<'_>],
     ids: &[i64],
 ) -> StoreResult<()> {
     copy_in!(tx, "customers", [
@@ -314,9 +382,10 @@ async fn copy_customers(
         "billing": Type::TEXT, "shipping": Type::TEXT, "avatar_url": Type::TEXT,
         "created_at": Type::INT8, "modified_at": Type::INT8,
     ], |copy| {
-        for ((customer, hash, _), id) in customers.iter().zip(ids) {
+        for ((customer, hash, _, kept), id) in customers.iter().zip(ids) {
             let account = customer.account.as_ref();
             let created_at = ts(customer.created_at.unwrap_or_else(now))?;
+            let modified_at = opt_ts(kept.and_then(|k| k.modified_at))?.unwrap_or(created_at);
             copy.row(&[
                 id,
                 &customer.uuid.unwrap_or_else(new_uuid),
@@ -332,7 +401,7 @@ async fn copy_customers(
                 &address_to_json(&customer.shipping),
                 &customer.avatar_url,
                 &created_at,
-                &created_at,
+                &modified_at,
             ])
             .await?;
         }
@@ -349,12 +418,23 @@ async fn copy_customers(
             }
         }
     });
+    let chosen_meta_ids: Vec<Option<i64>> = customers
+        .iter()
+        .flat_map(|(customer, _, _, kept)| {
+            (0..customer.meta_data.len())
+                .map(move |i| kept.and_then(|k| k.meta_ids.get(i).copied().flatten()))
+        })
+        .collect();
+    let mut meta_ids = assign_ids_from(tx, "customer_meta_id", &chosen_meta_ids)
+        .await?
+        .into_iter();
     copy_in!(tx, "customer_meta", [
-        "customer_id": Type::INT8, "key": Type::TEXT, "value": Type::TEXT,
+        "id": Type::INT8, "customer_id": Type::INT8, "key": Type::TEXT, "value": Type::TEXT,
     ], |copy| {
         for ((customer, ..), id) in customers.iter().zip(ids) {
             for (key, value) in &customer.meta_data {
-                copy.row(&[id, key, &value.to_string()]).await?;
+                let meta_id = meta_ids.next().unwrap_or_default();
+                copy.row(&[&meta_id, id, key, &value.to_string()]).await?;
             }
         }
     });
@@ -507,13 +587,40 @@ async fn copy_orders(tx: &Tx<'_>, batch: &ImportBatch, customer_ids: &[i64]) -> 
             edge.1 = edge.1.max(placed);
         }
     });
+    let line_ids = assign_ids(
+        tx,
+        "order_items",
+        &batch
+            .orders
+            .iter()
+            .flat_map(|o| {
+                (0..o.order.line_items.len()).map(|i| o.line_ids.get(i).copied().flatten())
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut line_ids = line_ids.into_iter();
+    let refund_ids = assign_ids(
+        tx,
+        "refunds",
+        &batch
+            .orders
+            .iter()
+            .flat_map(|o| {
+                (0..o.order.refunds.len()).map(|i| o.refund_ids.get(i).copied().flatten())
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut refund_ids = refund_ids.into_iter();
     copy_in!(tx, "order_items", [
-        "order_id": Type::INT8, "customer_id": Type::INT8, "product_id": Type::INT8,
+        "id": Type::INT8, "order_id": Type::INT8, "customer_id": Type::INT8, "product_id": Type::INT8,
         "name": Type::TEXT, "quantity": Type::INT8, "total": Type::INT8,
     ], |copy| {
         for ((import, customer), id) in batch.orders.iter().zip(customer_ids).zip(&ids) {
             for item in &import.order.line_items {
                 copy.row(&[
+                    &line_ids.next().unwrap_or_default(),
                     id,
                     customer,
                     &item.product_id.map(|p| p.0),
@@ -526,11 +633,12 @@ async fn copy_orders(tx: &Tx<'_>, batch: &ImportBatch, customer_ids: &[i64]) -> 
         }
     });
     copy_in!(tx, "refunds", [
-        "order_id": Type::INT8, "amount": Type::INT8, "created_at": Type::INT8, "reason": Type::TEXT,
+        "id": Type::INT8, "order_id": Type::INT8, "amount": Type::INT8, "created_at": Type::INT8, "reason": Type::TEXT,
     ], |copy| {
         for (import, id) in batch.orders.iter().zip(&ids) {
             for refund in &import.order.refunds {
                 copy.row(&[
+                    &refund_ids.next().unwrap_or_default(),
                     id,
                     &refund.amount,
                     &ts(refund.created_at.unwrap_or_else(now))?,
@@ -553,8 +661,11 @@ async fn merge_aggregates(
     if buckets.is_empty() {
         return Ok(());
     }
+    // A session writes several chunks in one transaction: the tables of the chunk
+    // before are dropped first.
     tx.batch_execute(
-        "CREATE TEMPORARY TABLE import_buckets (customer_id BIGINT, currency TEXT COLLATE \"C\",
+        "DROP TABLE IF EXISTS pg_temp.import_buckets, pg_temp.import_edges;
+         CREATE TEMPORARY TABLE import_buckets (customer_id BIGINT, currency TEXT COLLATE \"C\",
              status BIGINT, orders BIGINT, total BIGINT, refunded BIGINT) ON COMMIT DROP;
          CREATE TEMPORARY TABLE import_edges (customer_id BIGINT, currency TEXT COLLATE \"C\",
              first_order_at BIGINT, first_order_id BIGINT, last_order_at BIGINT,

@@ -751,6 +751,7 @@ async fn add_subscription_count(
 pub(crate) async fn insert_subscription(
     tx: &Tx<'_>,
     new: &NewSubscription,
+    chosen_id: Option<i64>,
     prefix: &str,
 ) -> StoreResult<i64> {
     if !customers::lock(tx, new.customer_id.0).await? {
@@ -763,8 +764,10 @@ pub(crate) async fn insert_subscription(
         .map_err(|_| invalid(prefix, "created_at", "outside the years 1677 to 2262"))?;
     let id: i64 = query_opt(
         tx,
-        "INSERT INTO subscriptions (uuid, customer_id, product_id, status, currency, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO subscriptions (id, uuid, customer_id, product_id, status, currency,
+             created_at)
+         VALUES (COALESCE($7, nextval(pg_get_serial_sequence('subscriptions', 'id'))), $1, $2,
+             $3, $4, $5, $6) RETURNING id",
         &[
             &new.uuid.unwrap_or_else(new_uuid),
             &new.customer_id.0,
@@ -772,11 +775,15 @@ pub(crate) async fn insert_subscription(
             &(new.status.index() as i64),
             &new.currency.code(),
             &created_at,
+            &chosen_id,
         ],
     )
     .await?
     .ok_or_else(|| backend("an insert returned no id"))?
     .get(0);
+    if chosen_id.is_some() {
+        advance_id_sequence(tx, "subscriptions", id).await?;
+    }
     add_subscription_count(tx, new.customer_id.0, new.status, 1).await?;
     Ok(id)
 }
@@ -852,6 +859,7 @@ pub(crate) async fn customer_subscriptions(
 pub(crate) async fn insert_grant(
     tx: &Tx<'_>,
     new: &NewDownloadGrant,
+    chosen_id: Option<i64>,
     prefix: &str,
 ) -> StoreResult<DownloadGrant> {
     if !customers::lock(tx, new.customer_id.0).await? {
@@ -871,9 +879,10 @@ pub(crate) async fn insert_grant(
     }
     let id: i64 = query_opt(
         tx,
-        "INSERT INTO download_grants (download_id, customer_id, order_id, product_id,
+        "INSERT INTO download_grants (id, download_id, customer_id, order_id, product_id,
              downloads_remaining, access_expires, download_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         VALUES (COALESCE($8, nextval(pg_get_serial_sequence('download_grants', 'id'))), $1,
+             $2, $3, $4, $5, $6, $7) RETURNING id",
         &[
             &new.download_id,
             &new.customer_id.0,
@@ -882,11 +891,15 @@ pub(crate) async fn insert_grant(
             &new.downloads_remaining,
             &opt_ts(new.access_expires)?,
             &new.download_count,
+            &chosen_id,
         ],
     )
     .await?
     .ok_or_else(|| backend("an insert returned no id"))?
     .get(0);
+    if chosen_id.is_some() {
+        advance_id_sequence(tx, "download_grants", id).await?;
+    }
     execute(
         tx,
         "UPDATE customers SET download_count = download_count + $2 WHERE id = $1",
@@ -965,5 +978,50 @@ pub(crate) async fn currencies(tx: &Tx<'_>) -> StoreResult<Vec<customer_model::C
     .await?
     .iter()
     .map(|row| currency_from(row.get(0)))
+    .collect()
+}
+
+/// Up to `limit` ids of `table` above `after`, in order (an export's keyset pages).
+pub(crate) async fn ids_after(
+    tx: &Tx<'_>,
+    table: &str,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<i64>> {
+    let sql = format!("SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2");
+    Ok(query(tx, &sql, &[&after, &limit])
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
+}
+
+/// Up to `limit` download grants with ids above `after`, in order.
+pub(crate) async fn grants_after(
+    tx: &Tx<'_>,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<DownloadGrant>> {
+    query(
+        tx,
+        "SELECT id, download_id, customer_id, order_id, product_id, downloads_remaining,
+             access_expires, download_count
+         FROM download_grants WHERE id > $1 ORDER BY id LIMIT $2",
+        &[&after, &limit],
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(DownloadGrant {
+            id: row.get(0),
+            download_id: row.get(1),
+            customer_id: CustomerId(row.get(2)),
+            order_id: OrderId(row.get(3)),
+            product_id: ProductId(row.get(4)),
+            downloads_remaining: row.get(5),
+            access_expires: row.get::<_, Option<i64>>(6).map(from_ts),
+            download_count: row.get(7),
+        })
+    })
     .collect()
 }

@@ -34,6 +34,7 @@ mod import;
 mod ledger;
 mod list;
 mod schema;
+mod transfer;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -53,10 +54,10 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{CancelToken, IsolationLevel, NoTls, Row};
 
 use crate::location::mask_password;
-use crate::values::{backend, hash_password, hash_passwords};
+use crate::values::{backend, hash_password};
 use crate::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
-    NewApiKey, Page, StoreError, StoreResult,
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 pub(crate) use codec::is_retryable;
 
@@ -594,7 +595,7 @@ impl CustomerStore for PostgresStore {
         self.write(|tx| {
             let new = new.clone();
             Box::pin(async move {
-                let id = ledger::insert_subscription(tx, &new, "").await?;
+                let id = ledger::insert_subscription(tx, &new, None, "").await?;
                 ledger::load_subscription(tx, id).await
             })
         })
@@ -618,7 +619,7 @@ impl CustomerStore for PostgresStore {
     async fn create_download_grant(&self, new: NewDownloadGrant) -> StoreResult<DownloadGrant> {
         self.write(|tx| {
             let new = new.clone();
-            Box::pin(async move { ledger::insert_grant(tx, &new, "").await })
+            Box::pin(async move { ledger::insert_grant(tx, &new, None, "").await })
         })
         .await
     }
@@ -628,20 +629,16 @@ impl CustomerStore for PostgresStore {
             .await
     }
 
-    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
-        // Hashing is slow by design; do it before taking a connection.
-        let (batch, hashes) = tokio::task::spawn_blocking(move || {
-            let hashes = hash_passwords(&batch.customers)?;
-            Ok::<_, StoreError>((batch, hashes))
-        })
-        .await
-        .map_err(|e| backend(e.to_string()))??;
-        let work = Arc::new((batch, hashes));
-        self.write(|tx| {
-            let work = Arc::clone(&work);
-            Box::pin(async move { import::import(tx, &work.0, &work.1).await })
-        })
-        .await
+    async fn begin_import(&self, _mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        // One way to write: each chunk through the batch path (binary `COPY`), whether
+        // the store is empty or not.
+        Ok(Box::new(transfer::begin_import(self.pool.clone()).await?))
+    }
+
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
+        Ok(Box::new(
+            transfer::begin_export(self.pool.clone(), options).await?,
+        ))
     }
 
     async fn currencies(&self) -> StoreResult<Vec<Currency>> {

@@ -65,6 +65,27 @@ pub(crate) fn create(conn: &Connection, new: &NewApiKey) -> StoreResult<ApiKey> 
         .ok_or(KEY_NOT_FOUND)
 }
 
+/// Stores a key as another store kept it: id, lookup value, secret and instants.
+pub(crate) fn insert_kept(conn: &Connection, key: &ApiKey) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO api_keys (id, kind, description, permissions, lookup, secret, truncated,
+             created_at, last_access)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        key.id,
+        key.kind.as_str(),
+        key.description,
+        key.permissions.as_str(),
+        key.lookup,
+        key.secret,
+        key.truncated,
+        ts(key.created_at)?,
+        key.last_access.map(ts).transpose()?,
+    ])?;
+    Ok(())
+}
+
 /// Every live key, oldest first.
 pub(crate) fn live(conn: &Connection) -> StoreResult<Vec<ApiKey>> {
     keys_where(conn, "revoked_at IS NULL", [])

@@ -5,7 +5,7 @@
 use customer_model::customer::apply_meta_updates;
 use customer_model::{
     Account, Address, Customer, CustomerId, CustomerPatch, Email, MetaEntry, NewCustomer, Role,
-    Username,
+    Timestamp, Username,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -18,12 +18,24 @@ use crate::{StoreError, StoreResult};
 /// A customer was not found.
 pub(crate) const NOT_FOUND: StoreError = StoreError::NotFound { entity: "customer" };
 
-/// Inserts `new` (its password already hashed into `password_hash`) and returns its id.
-/// Errors name fields under `prefix` (empty for a single create).
+/// How a customer row is written beyond the [`NewCustomer`] itself.
+#[derive(Debug, Default)]
+pub(crate) struct InsertOptions<'a> {
+    /// The account's password, already hashed.
+    pub password_hash: Option<&'a str>,
+    /// The last change, when it is not the creation (data moved from another store).
+    pub modified_at: Option<Timestamp>,
+    /// Ids of the meta data entries, by position; missing ones are assigned.
+    pub meta_ids: &'a [Option<i64>],
+    /// Leaves the search row out: a bulk load builds the search index after the rows.
+    pub without_search_row: bool,
+}
+
+/// Inserts `new` and returns its id.
 pub(crate) fn insert(
     conn: &Connection,
     new: &NewCustomer,
-    password_hash: Option<&str>,
+    options: &InsertOptions<'_>,
 ) -> StoreResult<CustomerId> {
     if new.id.is_some_and(|id| id.0 <= 0) {
         return Err(invalid("", "id", "must be a positive integer"));
@@ -32,6 +44,12 @@ pub(crate) fn insert(
         .map_err(|errors| over_limit("", errors))?;
     let created_at = ts(new.created_at.unwrap_or_else(now))
         .map_err(|_| invalid("", "created_at", "outside the years 1677 to 2262"))?;
+    let modified_at = match options.modified_at {
+        Some(at) => {
+            ts(at).map_err(|_| invalid("", "modified_at", "outside the years 1677 to 2262"))?
+        }
+        None => created_at,
+    };
     let uuid = new.uuid.unwrap_or_else(new_uuid);
     let display_name = new.effective_display_name();
     let account = new.account.as_ref();
@@ -39,7 +57,7 @@ pub(crate) fn insert(
         "INSERT INTO customers (id, uuid, email, first_name, last_name, display_name, username,
              username_folded, role, password_hash, billing, shipping, avatar_url, created_at,
              modified_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         new.id.map(|id| id.0),
@@ -51,35 +69,39 @@ pub(crate) fn insert(
         account.map(|a| a.username.as_str()),
         account.map(|a| a.username.folded()),
         account.map(|a| a.role.as_str()),
-        password_hash,
+        options.password_hash,
         address_to_json(&new.billing),
         address_to_json(&new.shipping),
         new.avatar_url,
         created_at,
+        modified_at,
     ])?;
     let id = conn.last_insert_rowid();
     insert_emails(conn, id, &new.email, &new.additional_emails)?;
     let mut add_meta = conn.prepare_cached(
-        "INSERT INTO customer_meta (customer_id, key, value) VALUES (?1, ?2, ?3)",
+        "INSERT INTO customer_meta (id, customer_id, key, value) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for (key, value) in &new.meta_data {
-        add_meta.execute(params![id, key, value.to_string()])?;
+    for (position, (key, value)) in new.meta_data.iter().enumerate() {
+        let meta_id = options.meta_ids.get(position).copied().flatten();
+        add_meta.execute(params![meta_id, id, key, value.to_string()])?;
     }
-    write_search_row(
-        conn,
-        &SearchRow {
-            id,
-            first_name: &new.first_name,
-            last_name: &new.last_name,
-            display_name: &display_name,
-            email: &new.email,
-            additional_emails: &new.additional_emails,
-            username: account.map(|a| a.username.as_str()),
-            billing: &new.billing,
-            shipping: &new.shipping,
-        },
-        false,
-    )?;
+    if !options.without_search_row {
+        write_search_row(
+            conn,
+            &SearchRow {
+                id,
+                first_name: &new.first_name,
+                last_name: &new.last_name,
+                display_name: &display_name,
+                email: &new.email,
+                additional_emails: &new.additional_emails,
+                username: account.map(|a| a.username.as_str()),
+                billing: &new.billing,
+                shipping: &new.shipping,
+            },
+            false,
+        )?;
+    }
     Ok(CustomerId(id))
 }
 

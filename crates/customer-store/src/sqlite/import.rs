@@ -1,64 +1,882 @@
-//! Batch import: the whole batch in the caller's one transaction, records in dependency
-//! order (products, customers, orders, subscriptions, grants), every statement prepared
-//! once and reused. Aggregates are folded in memory over the batch's orders and written
-//! once per customer, currency and status before the transaction commits.
-//! The first bad record stops the batch with an error naming it (`orders.3.customer_id`);
-//! the caller then rolls everything back.
+//! Imports. A session is a thread that holds the writer connection and one `IMMEDIATE`
+//! transaction from [`begin`] to commit, and writes the chunks it is sent; readers keep
+//! reading the last committed state meanwhile (WAL). Dropping the session, rolling it
+//! back or a failed commit leaves the store as it was.
+//!
+//! Two ways to write, with the same result:
+//! - **Row by row** (a store that holds data): every record updates the indexes, the
+//!   search index and the kept counts as it is written; the aggregates of a chunk's
+//!   orders are folded in memory and written once per customer, currency and status at
+//!   the end of the chunk, so memory is bounded by a chunk.
+//! - **Bulk** (an empty store): the secondary indexes and the triggers that keep counts
+//!   are dropped inside the transaction, the rows go in alone, and at commit the
+//!   aggregates, the search index, the indexes and the counts are built from the rows,
+//!   set-based. Other connections never see the schema without them: the drop and the
+//!   rebuild commit together.
 
-use rusqlite::Connection;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::time::{Duration, Instant};
 
-use super::codec::path;
-use super::{customers, ledger};
-use crate::values::{guest_for, within};
-use crate::{CustomerRef, ImportBatch, ImportSummary, StoreResult};
+use async_trait::async_trait;
+use customer_model::OrderStatus;
+use customer_model::import::{
+    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
+    ImportSubscription, ImportSummary, KeptApiKey, RecordKind,
+};
+use rusqlite::{Connection, TransactionBehavior, params};
+use tokio::sync::oneshot;
 
-/// Writes `batch`; `password_hashes[i]` is the hash of customer `i`'s password.
-pub(crate) fn import(
-    conn: &Connection,
-    batch: &ImportBatch,
-    password_hashes: &[Option<String>],
-) -> StoreResult<ImportSummary> {
-    let mut summary = ImportSummary::default();
-    let mut aggregates = ledger::PendingAggregates::default();
-    for (i, product) in batch.products.iter().enumerate() {
-        ledger::insert_product(conn, product).map_err(|e| within(&format!("products.{i}"), e))?;
-        summary.products += 1;
+use super::codec::backend;
+use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock};
+use crate::values::{guest_for, hash_password};
+use crate::{
+    ApiKey, Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved,
+    Written,
+};
+
+/// Chunks queued for the writing thread beyond the one being written: enough to keep it
+/// busy, few enough that memory stays at a few chunks.
+const QUEUED_COMMANDS: usize = 1;
+
+enum Command {
+    Write {
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+        reply: oneshot::Sender<StoreResult<Written>>,
+    },
+    Commit {
+        reply: oneshot::Sender<StoreResult<ImportSummary>>,
+    },
+    Rollback {
+        reply: oneshot::Sender<StoreResult<()>>,
+    },
+}
+
+/// The session handle: commands go to the writing thread.
+pub(crate) struct SqliteImport {
+    commands: SyncSender<Command>,
+}
+
+/// Starts the writing thread and waits until it holds the transaction.
+pub(crate) async fn begin(inner: Arc<Inner>, mode: ImportMode) -> StoreResult<SqliteImport> {
+    let (commands, queue) = mpsc::sync_channel(QUEUED_COMMANDS);
+    let (started, ready) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("clientele-import".into())
+        .spawn(move || run(&inner, mode, started, queue))
+        .map_err(|e| backend(format!("cannot start the import thread: {e}")))?;
+    ready.await.map_err(|_| gone())??;
+    Ok(SqliteImport { commands })
+}
+
+fn gone() -> StoreError {
+    backend("the import thread stopped")
+}
+
+impl SqliteImport {
+    async fn send<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> Command,
+    ) -> StoreResult<T> {
+        let (reply, answer) = oneshot::channel();
+        let commands = self.commands.clone();
+        let command = command(reply);
+        // The queue is bounded: waiting for room is blocking work.
+        tokio::task::spawn_blocking(move || commands.send(command))
+            .await
+            .map_err(|e| backend(e.to_string()))?
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
-    for (i, customer) in batch.customers.iter().enumerate() {
-        let hash = password_hashes.get(i).and_then(Option::as_deref);
-        customers::insert(conn, customer, hash)
-            .map_err(|e| within(&format!("customers.{i}"), e))?;
-        summary.customers += 1;
+}
+
+#[async_trait]
+impl ImportSession for SqliteImport {
+    async fn write(
+        &mut self,
+        mut records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+    ) -> StoreResult<Written> {
+        // Argon2 is slow by design: hash on the blocking pool, not in the writing thread.
+        records = tokio::task::spawn_blocking(move || hash_passwords(records))
+            .await
+            .map_err(|e| backend(e.to_string()))??;
+        self.send(|reply| Command::Write {
+            records,
+            unresolved,
+            reply,
+        })
+        .await
     }
-    for (i, import) in batch.orders.iter().enumerate() {
-        let prefix = format!("orders.{i}");
-        let customer_id = match &import.customer {
-            CustomerRef::Id(id) => id.0,
+
+    async fn commit(self: Box<Self>) -> StoreResult<ImportSummary> {
+        self.send(|reply| Command::Commit { reply }).await
+    }
+
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        self.send(|reply| Command::Rollback { reply }).await
+    }
+}
+
+/// Replaces every plain password of `records` by its hash, on every core.
+fn hash_passwords(mut records: Vec<ImportRecord>) -> StoreResult<Vec<ImportRecord>> {
+    let mut plain: Vec<&mut ImportCustomer> = records
+        .iter_mut()
+        .filter_map(|record| match record {
+            ImportRecord::Customer(customer)
+                if customer
+                    .customer
+                    .account
+                    .as_ref()
+                    .is_some_and(|a| a.password.is_some())
+                    && customer.password_hash.is_none() =>
+            {
+                Some(customer)
+            }
+            _ => None,
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = plain.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = plain
+            .chunks_mut(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    for customer in part {
+                        let account = customer.customer.account.as_mut();
+                        if let Some(password) = account.and_then(|a| a.password.take()) {
+                            customer.password_hash = Some(hash_password(&password)?);
+                        }
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker
+                .join()
+                .map_err(|_| backend("a password hashing thread panicked"))??;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(records)
+}
+
+/// The writing thread: one transaction, commands until commit, rollback or a dropped
+/// session (which rolls back).
+fn run(
+    inner: &Inner,
+    mode: ImportMode,
+    started: oneshot::Sender<StoreResult<()>>,
+    commands: Receiver<Command>,
+) {
+    inner.importing.store(true, Ordering::Release);
+    let mut conn = lock(&inner.writer);
+    match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {
+        Ok(settings) => {
+            serve(&mut conn, mode, started, commands);
+            settings.restore(&conn);
+        }
+        Err(error) => {
+            let _ = started.send(Err(error));
+        }
+    }
+    drop(conn);
+    inner.importing.store(false, Ordering::Release);
+}
+
+fn serve(
+    conn: &mut Connection,
+    mode: ImportMode,
+    started: oneshot::Sender<StoreResult<()>>,
+    commands: Receiver<Command>,
+) {
+    let begun = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::from)
+        .and_then(|tx| {
+            let writer = Writer::begin(&tx, mode)?;
+            Ok((tx, writer))
+        });
+    let (tx, mut writer) = match begun {
+        Ok(begun) => {
+            if started.send(Ok(())).is_err() {
+                return;
+            }
+            begun
+        }
+        Err(error) => {
+            let _ = started.send(Err(error));
+            return;
+        }
+    };
+    while let Ok(command) = commands.recv() {
+        match command {
+            Command::Write {
+                records,
+                unresolved,
+                reply,
+            } => {
+                let _ = reply.send(writer.write(&tx, records, unresolved));
+            }
+            Command::Commit { reply } => {
+                let started = Instant::now();
+                let outcome = writer.finish(&tx).and_then(|summary| {
+                    tracing::debug!(elapsed = ?started.elapsed(), "import: built what was left for the end");
+                    tx.commit().map(|()| summary).map_err(Into::into)
+                });
+                tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
+                let _ = reply.send(outcome);
+                return;
+            }
+            Command::Rollback { reply } => {
+                let _ = reply.send(tx.rollback().map_err(Into::into));
+                return;
+            }
+        }
+    }
+}
+
+/// The writer connection's settings for the length of an import, and how to put them
+/// back.
+struct ImportSettings {
+    /// The journal was switched from the write-ahead log to a rollback journal.
+    rollback_journal: bool,
+}
+
+impl ImportSettings {
+    /// - Foreign keys off: the session checks every reference itself before it writes
+    ///   (it must, to hold records back), so SQLite's second lookup per reference is
+    ///   waste.
+    /// - Sorting on every core, for the indexes a bulk load builds at the end.
+    /// - A bulk load into a database no other connection has open uses a rollback
+    ///   journal instead of the write-ahead log: pages added to a database are not
+    ///   journaled at all, where the log would hold every page of the load once more and
+    ///   copy it back at the checkpoint. A connection that opens the database meanwhile
+    ///   waits for the import (reads included); one already open keeps the log.
+    fn apply(conn: &Connection, mode: ImportMode, file: bool) -> StoreResult<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        conn.pragma_update(None, "threads", threads as i64)?;
+        conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+        let mut settings = Self {
+            rollback_journal: false,
+        };
+        if file && mode == ImportMode::Auto && is_empty(conn)? {
+            // Refused at once (busy) when another connection has the database open: the
+            // load then goes through the log.
+            conn.busy_timeout(Duration::ZERO)?;
+            let journal = conn.query_row("PRAGMA journal_mode = DELETE", [], |row| {
+                row.get::<_, String>(0)
+            });
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            settings.rollback_journal =
+                journal.is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
+        }
+        Ok(settings)
+    }
+
+    /// Puts the connection back as every other write expects it.
+    fn restore(self, conn: &Connection) {
+        let _ = conn.pragma_update(None, "foreign_keys", "ON");
+        let _ = conn.pragma_update(None, "threads", 0);
+        let _ = conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB);
+        if self.rollback_journal {
+            // The next open switches again if this fails; the data is committed either way.
+            let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            });
+        }
+    }
+}
+
+/// A schema object a bulk load drops and builds again at the end.
+struct Dropped {
+    kind: String,
+    name: String,
+    sql: String,
+}
+
+/// What happened to one record.
+enum Outcome {
+    Written,
+    Held,
+    Refused { field: String, reason: String },
+}
+
+fn refused(field: impl Into<String>, reason: impl Into<String>) -> Outcome {
+    Outcome::Refused {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A reference that does not resolve: held back, or refused.
+fn unresolved_reference(unresolved: Unresolved, field: String, reason: String) -> Outcome {
+    match unresolved {
+        Unresolved::Hold => Outcome::Held,
+        Unresolved::Reject => refused(field, reason),
+    }
+}
+
+/// The state of one import inside its transaction.
+struct Writer {
+    /// `Some` in a bulk load: what was dropped, to build again at the end.
+    bulk: Option<Vec<Dropped>>,
+    known: KnownIds,
+    summary: ImportSummary,
+    refused: bool,
+}
+
+impl Writer {
+    fn begin(conn: &Connection, mode: ImportMode) -> StoreResult<Self> {
+        let bulk = match mode {
+            ImportMode::Auto if is_empty(conn)? => Some(drop_for_bulk(conn)?),
+            _ => None,
+        };
+        Ok(Self {
+            bulk,
+            known: KnownIds::default(),
+            summary: ImportSummary::default(),
+            refused: false,
+        })
+    }
+
+    fn write(
+        &mut self,
+        conn: &Connection,
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+    ) -> StoreResult<Written> {
+        if self.refused {
+            return Err(backend(
+                "the import refused a record and must be rolled back",
+            ));
+        }
+        let mut aggregates = ledger::PendingAggregates::default();
+        let mut held = Vec::new();
+        for (index, record) in records.into_iter().enumerate() {
+            match self.record(conn, &record, unresolved, &mut aggregates)? {
+                Outcome::Written => self.summary.count(record.kind()),
+                Outcome::Held => held.push(Held { index, record }),
+                Outcome::Refused { field, reason } => {
+                    self.refused = true;
+                    return Ok(Written::Rejected(Rejection {
+                        index,
+                        field,
+                        reason,
+                    }));
+                }
+            }
+        }
+        aggregates.flush(conn)?;
+        Ok(Written::Done { held })
+    }
+
+    /// Writes one record, or says why not. Store errors that concern the record (a value
+    /// taken, a value the store cannot keep) refuse it; others fail the import.
+    fn record(
+        &mut self,
+        conn: &Connection,
+        record: &ImportRecord,
+        unresolved: Unresolved,
+        aggregates: &mut ledger::PendingAggregates,
+    ) -> StoreResult<Outcome> {
+        let outcome = match record {
+            ImportRecord::Product(product) => ledger::insert_product(conn, product).map(|id| {
+                self.known.products.insert(id.0);
+                Outcome::Written
+            }),
+            ImportRecord::Customer(customer) => self.customer(conn, customer),
+            ImportRecord::Order(order) => self.order(conn, order, unresolved, aggregates),
+            ImportRecord::Subscription(subscription) => {
+                self.subscription(conn, subscription, unresolved)
+            }
+            ImportRecord::DownloadGrant(grant) => self.grant(conn, grant, unresolved),
+            ImportRecord::ApiKey(key) => insert_key(conn, key),
+        };
+        match outcome {
+            Err(StoreError::Conflict { field }) => Ok(refused(field, "already exists")),
+            Err(StoreError::Invalid { field, reason }) => Ok(refused(field, reason)),
+            other => other,
+        }
+    }
+
+    fn customer(&mut self, conn: &Connection, imported: &ImportCustomer) -> StoreResult<Outcome> {
+        let account = imported.customer.account.as_ref();
+        if imported.password_hash.is_some() {
+            if account.is_none() {
+                return Ok(refused("password_hash", "a guest has no password"));
+            }
+            if account.is_some_and(|a| a.password.is_some()) {
+                return Ok(refused(
+                    "password_hash",
+                    "give either a password or its hash, not both",
+                ));
+            }
+        }
+        let options = customers::InsertOptions {
+            password_hash: imported.password_hash.as_deref(),
+            modified_at: imported.modified_at,
+            meta_ids: &imported.meta_ids,
+            without_search_row: false,
+        };
+        let id = customers::insert(conn, &imported.customer, &options)?;
+        self.known.customers.insert(id.0);
+        Ok(Outcome::Written)
+    }
+
+    fn order(
+        &mut self,
+        conn: &Connection,
+        imported: &ImportOrder,
+        unresolved: Unresolved,
+        aggregates: &mut ledger::PendingAggregates,
+    ) -> StoreResult<Outcome> {
+        let order = &imported.order;
+        for (i, line) in order.line_items.iter().enumerate() {
+            if let Some(product) = line.product_id
+                && !self.known.product(conn, product.0)?
+            {
+                return Ok(unresolved_reference(
+                    unresolved,
+                    format!("line_items.{i}.product_id"),
+                    format!("no product has id {}", product.0),
+                ));
+            }
+        }
+        let customer_id = match &imported.customer {
+            CustomerRef::Id(id) => {
+                if !self.known.customer(conn, id.0)? {
+                    return Ok(unresolved_reference(
+                        unresolved,
+                        "customer_id".into(),
+                        format!("no customer has id {}", id.0),
+                    ));
+                }
+                id.0
+            }
             CustomerRef::Email(email) => match customers::id_by_email(conn, email.as_str())? {
                 Some(id) => id,
+                None if unresolved == Unresolved::Hold => return Ok(Outcome::Held),
                 None => {
-                    let guest = guest_for(&import.order, email);
-                    let id = customers::insert(conn, &guest, None)
-                        .map_err(|e| within(&path(&prefix, "email"), e))?;
-                    summary.customers += 1;
+                    let guest = guest_for(order, email);
+                    let id = customers::insert(conn, &guest, &customers::InsertOptions::default())
+                        .map_err(|error| within("email", error))?;
+                    self.known.customers.insert(id.0);
+                    self.summary.count(RecordKind::Customer);
                     id.0
                 }
             },
         };
-        ledger::insert_order(conn, &import.order, customer_id, &prefix, &mut aggregates)
-            .map_err(|e| within(&prefix, e))?;
-        summary.orders += 1;
+        let ids = ledger::KeptOrderIds {
+            lines: &imported.line_ids,
+            refunds: &imported.refund_ids,
+        };
+        let aggregates = if self.bulk.is_some() {
+            None
+        } else {
+            Some(aggregates)
+        };
+        let id = ledger::write_order(conn, order, customer_id, "", &ids, aggregates)?;
+        self.known.orders.insert(id.0);
+        Ok(Outcome::Written)
     }
-    aggregates.flush(conn)?;
-    for (i, subscription) in batch.subscriptions.iter().enumerate() {
-        let prefix = format!("subscriptions.{i}");
-        ledger::insert_subscription(conn, subscription, &prefix).map_err(|e| within(&prefix, e))?;
-        summary.subscriptions += 1;
+
+    fn subscription(
+        &mut self,
+        conn: &Connection,
+        imported: &ImportSubscription,
+        unresolved: Unresolved,
+    ) -> StoreResult<Outcome> {
+        let subscription = &imported.subscription;
+        if let Some(outcome) = self.known.missing_customer_or_product(
+            conn,
+            subscription.customer_id.0,
+            subscription.product_id.0,
+            unresolved,
+        )? {
+            return Ok(outcome);
+        }
+        let count = self.bulk.is_none();
+        ledger::write_subscription(conn, subscription, imported.id, "", count)?;
+        Ok(Outcome::Written)
     }
-    for (i, grant) in batch.download_grants.iter().enumerate() {
-        let prefix = format!("download_grants.{i}");
-        ledger::insert_grant(conn, grant, &prefix).map_err(|e| within(&prefix, e))?;
-        summary.download_grants += 1;
+
+    fn grant(
+        &mut self,
+        conn: &Connection,
+        imported: &ImportDownloadGrant,
+        unresolved: Unresolved,
+    ) -> StoreResult<Outcome> {
+        let grant = &imported.grant;
+        if let Some(outcome) = self.known.missing_customer_or_product(
+            conn,
+            grant.customer_id.0,
+            grant.product_id.0,
+            unresolved,
+        )? {
+            return Ok(outcome);
+        }
+        if !self.known.order(conn, grant.order_id.0)? {
+            return Ok(unresolved_reference(
+                unresolved,
+                "order_id".into(),
+                format!("no order has id {}", grant.order_id.0),
+            ));
+        }
+        let is_file: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM product_files WHERE product_id = ?1 AND file_id = ?2)",
+            )?
+            .query_row(params![grant.product_id.0, grant.download_id], |row| {
+                row.get(0)
+            })?;
+        if !is_file {
+            return Ok(refused(
+                "download_id",
+                format!("is not a file of product {}", grant.product_id.0),
+            ));
+        }
+        let count = self.bulk.is_none();
+        ledger::write_grant(conn, grant, imported.id, "", count)?;
+        Ok(Outcome::Written)
     }
-    Ok(summary)
+
+    /// Builds what a bulk load left for the end, and says what was written.
+    fn finish(&mut self, conn: &Connection) -> StoreResult<ImportSummary> {
+        if self.refused {
+            return Err(backend(
+                "the import refused a record and must be rolled back",
+            ));
+        }
+        if let Some(dropped) = self.bulk.take() {
+            build_after_bulk(conn, &dropped)?;
+        }
+        Ok(self.summary)
+    }
+}
+
+/// Ids at or above this are looked up every time: below it, a bitmap of at most
+/// 16 MiB per kind remembers them.
+const KNOWN_ID_LIMIT: i64 = 1 << 27;
+
+/// Ids known to be stored, so that a record naming one costs no lookup: most records of
+/// an import name records written just before.
+#[derive(Default)]
+struct IdBitmap(Vec<u64>);
+
+impl IdBitmap {
+    fn insert(&mut self, id: i64) {
+        if (0..KNOWN_ID_LIMIT).contains(&id) {
+            let (word, bit) = (id as usize / 64, id as usize % 64);
+            if word >= self.0.len() {
+                self.0.resize((word + 1).next_power_of_two(), 0);
+            }
+            self.0[word] |= 1 << bit;
+        }
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        (0..KNOWN_ID_LIMIT).contains(&id)
+            && self
+                .0
+                .get(id as usize / 64)
+                .is_some_and(|word| word & (1 << (id as usize % 64)) != 0)
+    }
+}
+
+/// The ids an import knows to be stored: written by it, or found stored.
+#[derive(Default)]
+struct KnownIds {
+    customers: IdBitmap,
+    products: IdBitmap,
+    orders: IdBitmap,
+}
+
+impl KnownIds {
+    fn customer(&mut self, conn: &Connection, id: i64) -> StoreResult<bool> {
+        known(&mut self.customers, id, || customers::exists(conn, id))
+    }
+
+    fn product(&mut self, conn: &Connection, id: i64) -> StoreResult<bool> {
+        known(&mut self.products, id, || ledger::product_exists(conn, id))
+    }
+
+    fn order(&mut self, conn: &Connection, id: i64) -> StoreResult<bool> {
+        known(&mut self.orders, id, || ledger::order_exists(conn, id))
+    }
+
+    /// The outcome for a record whose customer or product is not stored, if either is
+    /// not.
+    fn missing_customer_or_product(
+        &mut self,
+        conn: &Connection,
+        customer_id: i64,
+        product_id: i64,
+        unresolved: Unresolved,
+    ) -> StoreResult<Option<Outcome>> {
+        if !self.customer(conn, customer_id)? {
+            return Ok(Some(unresolved_reference(
+                unresolved,
+                "customer_id".into(),
+                format!("no customer has id {customer_id}"),
+            )));
+        }
+        if !self.product(conn, product_id)? {
+            return Ok(Some(unresolved_reference(
+                unresolved,
+                "product_id".into(),
+                format!("no product has id {product_id}"),
+            )));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `id` is stored: from `bitmap`, else from `lookup` (remembered when found).
+fn known(
+    bitmap: &mut IdBitmap,
+    id: i64,
+    lookup: impl FnOnce() -> StoreResult<bool>,
+) -> StoreResult<bool> {
+    if bitmap.contains(id) {
+        return Ok(true);
+    }
+    let found = lookup()?;
+    if found {
+        bitmap.insert(id);
+    }
+    Ok(found)
+}
+
+/// Names `field` in an error of a record written on behalf of another (a guest created
+/// for an order's e-mail address).
+fn within(field: &str, error: StoreError) -> StoreError {
+    match error {
+        StoreError::Conflict { .. } => StoreError::Invalid {
+            field: field.into(),
+            reason: "already exists".into(),
+        },
+        StoreError::Invalid { reason, .. } => StoreError::Invalid {
+            field: field.into(),
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// Stores a key as another store kept it.
+fn insert_key(conn: &Connection, key: &KeptApiKey) -> StoreResult<Outcome> {
+    match ApiKey::try_from(key.clone()) {
+        Ok(key) => api_keys::insert_kept(conn, &key).map(|()| Outcome::Written),
+        Err(unknown) => Ok(refused(unknown.field, unknown.reason)),
+    }
+}
+
+/// Whether the store holds no customers and no products (and so nothing that names them).
+fn is_empty(conn: &Connection) -> StoreResult<bool> {
+    Ok(conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM products)",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// The page cache while records are written, KiB: room for the B-trees written out of
+/// order (e-mail addresses, usernames) of a few million customers.
+const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+/// The page cache while a bulk load builds its indexes, KiB. SQLite sorts in runs of the
+/// cache's size, one per sorting thread, so this bounds the memory of the builds; the
+/// builds read and write in order and gain little from a larger cache.
+const BUILD_CACHE_KIB: i64 = 32 * 1024;
+
+/// Indexes a bulk load keeps up to date as it writes: their keys grow with the rows as
+/// they are written (a customer's addresses and meta data, an order's lines and refunds
+/// follow it), so each write appends at the end, cheaper than a sort afterwards.
+const GROWING_INDEXES: [&str; 4] = [
+    "customer_emails_customer",
+    "customer_meta_customer",
+    "order_items_order",
+    "refunds_order",
+];
+
+/// Drops the secondary indexes (the unique ones stay: they decide conflicts record by
+/// record; so do [`GROWING_INDEXES`]) and the triggers, and returns them to build again.
+fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
+    let dropped: Vec<Dropped> = conn
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema
+             WHERE sql IS NOT NULL
+               AND ((type = 'index' AND sql NOT LIKE 'CREATE UNIQUE INDEX%'
+                     AND tbl_name NOT IN ('api_keys', 'oauth_nonces'))
+                    OR type = 'trigger')
+             ORDER BY type, name",
+        )?
+        .query_map([], |row| {
+            Ok(Dropped {
+                kind: row.get(0)?,
+                name: row.get(1)?,
+                sql: row.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<Dropped>, _>>()?
+        .into_iter()
+        .filter(|object| !GROWING_INDEXES.contains(&object.name.as_str()))
+        .collect();
+    for object in &dropped {
+        let kind = if object.kind == "index" {
+            "INDEX"
+        } else {
+            "TRIGGER"
+        };
+        conn.execute_batch(&format!("DROP {kind} \"{}\"", object.name))?;
+    }
+    Ok(dropped)
+}
+
+/// After a bulk load: the aggregates from the rows, then the indexes and triggers, then
+/// the kept counts, as row-by-row writes would have left them.
+fn build_after_bulk(conn: &Connection, dropped: &[Dropped]) -> StoreResult<()> {
+    conn.pragma_update(None, "cache_size", -BUILD_CACHE_KIB)?;
+    let started = Instant::now();
+    conn.execute_batch(
+        "INSERT INTO customer_subscription_stats (customer_id, status, count)
+             SELECT customer_id, status, COUNT(*) FROM subscriptions
+             GROUP BY customer_id, status;
+         UPDATE customers SET download_count = grants.downloads
+             FROM (SELECT customer_id, SUM(download_count) AS downloads
+                   FROM download_grants GROUP BY customer_id) AS grants
+             WHERE customers.id = grants.customer_id;",
+    )?;
+    build_order_aggregates(conn)?;
+    tracing::debug!(elapsed = ?started.elapsed(), "bulk import: aggregates built");
+    for object in dropped {
+        conn.execute_batch(&object.sql)?;
+        tracing::debug!(elapsed = ?started.elapsed(), name = object.name, "bulk import: built");
+    }
+    conn.execute_batch(
+        "UPDATE customer_counts SET
+             registered = (SELECT COUNT(username) FROM customers),
+             guests = (SELECT COUNT(*) - COUNT(username) FROM customers);
+         UPDATE customer_role_counts SET registered = 0;
+         INSERT INTO customer_role_counts (role, registered)
+             SELECT role, COUNT(*) FROM customers
+             WHERE role IS NOT NULL AND username IS NOT NULL GROUP BY role
+             ON CONFLICT (role) DO UPDATE SET registered = excluded.registered;
+         UPDATE currency_customer_counts SET customers = 0;
+         INSERT INTO currency_customer_counts (currency, customers)
+             SELECT currency, COUNT(*) FROM customer_currency GROUP BY currency
+             ON CONFLICT (currency) DO UPDATE SET customers = excluded.customers;",
+    )?;
+    Ok(())
+}
+
+/// Each customer's figures per currency and status, first and last order per currency
+/// (ties broken by id, as row-by-row writes break them) and last order over all
+/// currencies: one pass over the orders in customer, currency and time order, writing
+/// every row in key order.
+fn build_order_aggregates(conn: &Connection) -> StoreResult<()> {
+    const STATUSES: usize = OrderStatus::ALL.len();
+    /// One customer's orders in one currency.
+    struct Group {
+        customer_id: i64,
+        currency: String,
+        first: (i64, i64),
+        last: (i64, i64),
+        /// `[orders, total, refunded]` by status index.
+        buckets: [[i64; 3]; STATUSES],
+    }
+    let mut add_bucket = conn.prepare_cached(
+        "INSERT INTO customer_order_stats (customer_id, currency, status, orders, total, refunded)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut add_edges = conn.prepare_cached(
+        "INSERT INTO customer_currency (customer_id, currency, first_order_at, first_order_id,
+             last_order_at, last_order_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut set_last_order =
+        conn.prepare_cached("UPDATE customers SET last_order_at = ?2 WHERE id = ?1")?;
+    let mut write_group = |group: &Group| -> rusqlite::Result<()> {
+        for (status, [orders, total, refunded]) in group.buckets.iter().enumerate() {
+            if *orders > 0 {
+                add_bucket.execute(params![
+                    group.customer_id,
+                    group.currency,
+                    status as i64,
+                    orders,
+                    total,
+                    refunded
+                ])?;
+            }
+        }
+        add_edges.execute(params![
+            group.customer_id,
+            group.currency,
+            group.first.0,
+            group.first.1,
+            group.last.0,
+            group.last.1
+        ])?;
+        Ok(())
+    };
+    let mut statement = conn.prepare(
+        "SELECT customer_id, currency, status, total, refunded, created_at, id FROM orders
+         ORDER BY customer_id, currency, created_at, id",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut group: Option<Group> = None;
+    let mut customer_last: Option<(i64, i64)> = None;
+    while let Some(row) = rows.next()? {
+        let customer_id: i64 = row.get(0)?;
+        let status = usize::try_from(row.get::<_, i64>(2)?)
+            .unwrap_or(0)
+            .min(STATUSES - 1);
+        let figures = [1, row.get(3)?, row.get(4)?];
+        let placed: (i64, i64) = (row.get(5)?, row.get(6)?);
+        let same = group.as_ref().is_some_and(|g| {
+            g.customer_id == customer_id
+                && row
+                    .get_ref(1)
+                    .ok()
+                    .and_then(|c| c.as_str().ok())
+                    .is_some_and(|c| c == g.currency)
+        });
+        if !same {
+            if let Some(done) = group.take() {
+                write_group(&done)?;
+            }
+            group = Some(Group {
+                customer_id,
+                currency: row.get(1)?,
+                first: placed,
+                last: placed,
+                buckets: [[0; 3]; STATUSES],
+            });
+        }
+        let current = group.as_mut().expect("a group was just started");
+        current.last = placed;
+        for (sum, add) in current.buckets[status].iter_mut().zip(figures) {
+            *sum += add;
+        }
+        match &mut customer_last {
+            Some((id, at)) if *id == customer_id => *at = (*at).max(placed.0),
+            _ => {
+                if let Some((id, at)) = customer_last.replace((customer_id, placed.0)) {
+                    set_last_order.execute(params![id, at])?;
+                }
+            }
+        }
+    }
+    if let Some(done) = group {
+        write_group(&done)?;
+    }
+    if let Some((id, at)) = customer_last {
+        set_last_order.execute(params![id, at])?;
+    }
+    Ok(())
 }

@@ -82,7 +82,7 @@ pub(crate) fn product_id_by_uuid(
         .ok_or(PRODUCT_NOT_FOUND)
 }
 
-fn product_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
+pub(crate) fn product_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM products WHERE id = ?1")?
         .query_row([id], |_| Ok(()))
@@ -90,7 +90,7 @@ fn product_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
         .is_some())
 }
 
-fn order_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
+pub(crate) fn order_exists(conn: &Connection, id: i64) -> StoreResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM orders WHERE id = ?1")?
         .query_row([id], |_| Ok(()))
@@ -202,6 +202,37 @@ pub(crate) fn insert_order(
             ));
         }
     }
+    write_order(
+        conn,
+        new,
+        customer_id,
+        prefix,
+        &KeptOrderIds::default(),
+        Some(pending),
+    )
+}
+
+/// The ids an import keeps for an order's lines and refunds, by position; a missing one
+/// is assigned.
+#[derive(Debug, Default)]
+pub(crate) struct KeptOrderIds<'a> {
+    /// Of the lines.
+    pub lines: &'a [Option<i64>],
+    /// Of the refunds.
+    pub refunds: &'a [Option<i64>],
+}
+
+/// Writes order `new` of `customer_id`, whose customer and products exist, with its lines
+/// and refunds. With `pending`, the order is added to the aggregates; without, a bulk
+/// load builds them after the rows. Errors name fields under `prefix`.
+pub(crate) fn write_order(
+    conn: &Connection,
+    new: &NewOrder,
+    customer_id: i64,
+    prefix: &str,
+    ids: &KeptOrderIds<'_>,
+    pending: Option<&mut PendingAggregates>,
+) -> StoreResult<OrderId> {
     let mut refunded: i64 = 0;
     for (i, refund) in new.refunds.iter().enumerate() {
         check_refund_amount(refund.amount, new.total, refunded)
@@ -239,11 +270,12 @@ pub(crate) fn insert_order(
     ])?;
     let id = conn.last_insert_rowid();
     let mut add_item = conn.prepare_cached(
-        "INSERT INTO order_items (order_id, customer_id, product_id, name, quantity, total)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO order_items (id, order_id, customer_id, product_id, name, quantity, total)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for item in &new.line_items {
+    for (position, item) in new.line_items.iter().enumerate() {
         add_item.execute(params![
+            ids.lines.get(position).copied().flatten(),
             id,
             customer_id,
             item.product_id.map(|p| p.0),
@@ -252,24 +284,38 @@ pub(crate) fn insert_order(
             item.total
         ])?;
     }
-    for refund in &new.refunds {
-        insert_refund(conn, id, refund)?;
+    for (position, refund) in new.refunds.iter().enumerate() {
+        insert_refund(
+            conn,
+            id,
+            ids.refunds.get(position).copied().flatten(),
+            refund,
+        )?;
     }
-    pending.add_order(
-        customer_id,
-        new.currency.code(),
-        new.status,
-        [1, new.total, refunded],
-        (created_at, id),
-    );
+    if let Some(pending) = pending {
+        pending.add_order(
+            customer_id,
+            new.currency.code(),
+            new.status,
+            [1, new.total, refunded],
+            (created_at, id),
+        );
+    }
     Ok(OrderId(id))
 }
 
-fn insert_refund(conn: &Connection, order_id: i64, refund: &NewRefund) -> StoreResult<()> {
+fn insert_refund(
+    conn: &Connection,
+    order_id: i64,
+    id: Option<i64>,
+    refund: &NewRefund,
+) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO refunds (order_id, amount, created_at, reason) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO refunds (id, order_id, amount, created_at, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
+        id,
         order_id,
         refund.amount,
         ts(refund.created_at.unwrap_or_else(now))?,
@@ -386,7 +432,7 @@ pub(crate) fn add_refund(conn: &Connection, id: i64, refund: &NewRefund) -> Stor
     let facts = order_facts(conn, id)?;
     check_refund_amount(refund.amount, facts.total, facts.refunded)
         .map_err(|reason| invalid("", "amount", reason))?;
-    insert_refund(conn, id, refund)?;
+    insert_refund(conn, id, None, refund)?;
     conn.prepare_cached("UPDATE orders SET refunded = refunded + ?2 WHERE id = ?1")?
         .execute(params![id, refund.amount])?;
     add_to_bucket(
@@ -512,7 +558,7 @@ pub(crate) fn load_order(conn: &Connection, id: i64) -> StoreResult<Order> {
 }
 
 /// The orders with `ids`, in that order, with lines and refunds: three queries in all.
-fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Order>> {
+pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Order>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -716,13 +762,27 @@ pub(crate) fn insert_subscription(
     if !product_exists(conn, new.product_id.0)? {
         return Err(invalid(prefix, "product_id", "no such product"));
     }
+    write_subscription(conn, new, None, prefix, true)
+}
+
+/// Writes a subscription whose customer and product exist (with `id`, if chosen); with
+/// `count`, counts it in the customer's aggregates (a bulk load counts after the rows).
+pub(crate) fn write_subscription(
+    conn: &Connection,
+    new: &NewSubscription,
+    id: Option<i64>,
+    prefix: &str,
+    count: bool,
+) -> StoreResult<i64> {
     let created_at = ts(new.created_at.unwrap_or_else(now))
         .map_err(|_| invalid(prefix, "created_at", "outside the years 1677 to 2262"))?;
     conn.prepare_cached(
-        "INSERT INTO subscriptions (uuid, customer_id, product_id, status, currency, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO subscriptions (id, uuid, customer_id, product_id, status, currency,
+             created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
+        id,
         new.uuid.unwrap_or_else(new_uuid).as_bytes().as_slice(),
         new.customer_id.0,
         new.product_id.0,
@@ -731,7 +791,9 @@ pub(crate) fn insert_subscription(
         created_at,
     ])?;
     let id = conn.last_insert_rowid();
-    add_subscription_count(conn, new.customer_id.0, new.status, 1)?;
+    if count {
+        add_subscription_count(conn, new.customer_id.0, new.status, 1)?;
+    }
     Ok(id)
 }
 
@@ -817,15 +879,29 @@ pub(crate) fn insert_grant(
     if !product_exists(conn, new.product_id.0)? {
         return Err(invalid(prefix, "product_id", "no such product"));
     }
+    write_grant(conn, new, None, prefix, true)
+}
+
+/// Writes a grant whose customer, order and product exist (with `id`, if chosen); with
+/// `count`, adds its downloads to the customer's count (a bulk load counts after the
+/// rows).
+pub(crate) fn write_grant(
+    conn: &Connection,
+    new: &NewDownloadGrant,
+    id: Option<i64>,
+    prefix: &str,
+    count: bool,
+) -> StoreResult<DownloadGrant> {
     if new.download_count < 0 {
         return Err(invalid(prefix, "download_count", "must not be negative"));
     }
     conn.prepare_cached(
-        "INSERT INTO download_grants (download_id, customer_id, order_id, product_id,
+        "INSERT INTO download_grants (id, download_id, customer_id, order_id, product_id,
              downloads_remaining, access_expires, download_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
+        id,
         new.download_id,
         new.customer_id.0,
         new.order_id.0,
@@ -835,8 +911,12 @@ pub(crate) fn insert_grant(
         new.download_count,
     ])?;
     let id = conn.last_insert_rowid();
-    conn.prepare_cached("UPDATE customers SET download_count = download_count + ?2 WHERE id = ?1")?
+    if count {
+        conn.prepare_cached(
+            "UPDATE customers SET download_count = download_count + ?2 WHERE id = ?1",
+        )?
         .execute(params![new.customer_id.0, new.download_count])?;
+    }
     Ok(DownloadGrant {
         id,
         download_id: new.download_id.clone(),
@@ -904,4 +984,64 @@ pub(crate) fn currencies(conn: &Connection) -> StoreResult<Vec<customer_model::C
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     codes.iter().map(|code| currency_from(code)).collect()
+}
+
+/// Up to `limit` ids of `table` above `after`, ascending: a page of an export.
+pub(crate) fn ids_after(
+    conn: &Connection,
+    table: &str,
+    after: i64,
+    limit: usize,
+) -> StoreResult<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT id FROM {table} WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))?
+        .query_map(params![after, limit as i64], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Up to `limit` subscriptions with ids above `after`, by id.
+pub(crate) fn subscriptions_after(
+    conn: &Connection,
+    after: i64,
+    limit: usize,
+) -> StoreResult<Vec<Subscription>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id > ?1 ORDER BY id LIMIT ?2"
+    ))?;
+    let mut rows = statement.query(params![after, limit as i64])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(subscription_from_row(row)?);
+    }
+    Ok(out)
+}
+
+/// Up to `limit` download grants with ids above `after`, by id.
+pub(crate) fn grants_after(
+    conn: &Connection,
+    after: i64,
+    limit: usize,
+) -> StoreResult<Vec<DownloadGrant>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, download_id, customer_id, order_id, product_id, downloads_remaining,
+             access_expires, download_count
+         FROM download_grants WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let mut rows = statement.query(params![after, limit as i64])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(DownloadGrant {
+            id: row.get(0)?,
+            download_id: row.get(1)?,
+            customer_id: CustomerId(row.get(2)?),
+            order_id: OrderId(row.get(3)?),
+            product_id: ProductId(row.get(4)?),
+            downloads_remaining: row.get(5)?,
+            access_expires: row.get::<_, Option<i64>>(6)?.map(from_ts),
+            download_count: row.get(7)?,
+        });
+    }
+    Ok(out)
 }

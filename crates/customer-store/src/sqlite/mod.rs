@@ -26,14 +26,17 @@
 //!
 //! # Modules
 //! - `schema`: tables, indexes and migrations.
-//! - `customers`, `ledger`, `list`, `import`, `api_keys`: the statements, as functions
-//!   over a connection that the caller holds in a transaction.
+//! - `customers`, `ledger`, `list`, `api_keys`: the statements, as functions over a
+//!   connection that the caller holds in a transaction.
+//! - `import`, `export`: sessions that hold a connection and a transaction on a thread
+//!   of their own across many calls.
 //! - `codec`: value conversions and error classification.
 //! - `functions`: SQL functions the queries call (registered on every connection).
 
 mod api_keys;
 mod codec;
 mod customers;
+mod export;
 mod functions;
 mod import;
 mod ledger;
@@ -54,10 +57,10 @@ use customer_model::{
 };
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::values::{hash_password, hash_passwords};
+use crate::values::hash_password;
 use crate::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ImportBatch, ImportSummary, KeyKind,
-    NewApiKey, Page, StoreError, StoreResult,
+    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 use codec::backend;
 
@@ -124,6 +127,8 @@ struct Inner {
     writer: Mutex<Connection>,
     /// One permit: writes queue here, off the blocking pool, before taking the writer.
     write_turn: tokio::sync::Semaphore,
+    /// An import session holds (or waits for) the writer connection.
+    importing: AtomicBool,
     /// `None` for an in-memory database, whose reads use the writer connection.
     readers: Option<Readers>,
     /// One permit per read that may run at once.
@@ -142,6 +147,7 @@ impl Inner {
         Self {
             writer: Mutex::new(writer),
             write_turn: tokio::sync::Semaphore::new(1),
+            importing: AtomicBool::new(false),
             readers,
             read_turns: tokio::sync::Semaphore::new(max_readers),
             max_readers,
@@ -349,7 +355,11 @@ impl CustomerStore for SqliteStore {
         };
         inner_store
             .write(move |conn| {
-                let id = customers::insert(conn, &new, hash.as_deref())?;
+                let options = customers::InsertOptions {
+                    password_hash: hash.as_deref(),
+                    ..customers::InsertOptions::default()
+                };
+                let id = customers::insert(conn, &new, &options)?;
                 customers::load(conn, id.0)
             })
             .await
@@ -499,19 +509,14 @@ impl CustomerStore for SqliteStore {
             .await
     }
 
-    async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
-        let store = self.clone();
-        // Hashing is slow by design; do it before taking the writer so that other writes
-        // are not held up by it.
-        let (batch, hashes) = tokio::task::spawn_blocking(move || {
-            let hashes = hash_passwords(&batch.customers)?;
-            Ok::<_, StoreError>((batch, hashes))
-        })
-        .await
-        .map_err(|e| backend(e.to_string()))??;
-        store
-            .write(move |conn| import::import(conn, &batch, &hashes))
-            .await
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        let session = import::begin(Arc::clone(&self.inner), mode).await?;
+        Ok(Box::new(session))
+    }
+
+    async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
+        let session = export::begin(Arc::clone(&self.inner), options).await?;
+        Ok(Box::new(session))
     }
 
     async fn currencies(&self) -> StoreResult<Vec<Currency>> {
@@ -537,7 +542,50 @@ impl CustomerStore for SqliteStore {
     }
 
     async fn touch_api_key(&self, id: i64, at: Timestamp) -> StoreResult<()> {
-        self.write(move |conn| api_keys::touch(conn, id, at)).await
+        // Every authenticated WooCommerce request stamps its key. Behind a long write (an
+        // import holds the write lock until it commits, in this process or another) the
+        // request would wait for the stamp, so the stamp is skipped instead.
+        // Other writes of this process are short: the stamp waits its turn behind them.
+        let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            // The writer connection may be held by a read (an in-memory store reads on
+            // it), which ends soon, or by an import session of this store, which may
+            // not: only the latter skips the stamp.
+            let mut conn = loop {
+                match inner.writer.try_lock() {
+                    Ok(conn) => break conn,
+                    Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                        break poisoned.into_inner();
+                    }
+                    Err(std::sync::TryLockError::WouldBlock) => {
+                        if inner.importing.load(Ordering::Acquire) {
+                            return Ok(());
+                        }
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            };
+            conn.busy_timeout(Duration::ZERO)?;
+            let stamped = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .and_then(|tx| {
+                    let stamped = api_keys::touch(&tx, id, at);
+                    tx.commit().map(|()| stamped)
+                });
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            match stamped {
+                Err(rusqlite::Error::SqliteFailure(error, _))
+                    if error.code == rusqlite::ErrorCode::DatabaseBusy =>
+                {
+                    Ok(())
+                }
+                Err(error) => Err(error.into()),
+                Ok(stamped) => stamped,
+            }
+        })
+        .await
+        .map_err(|e| backend(format!("store task failed: {e}")))?
     }
 
     async fn api_key_generation(&self) -> StoreResult<u64> {

@@ -1,15 +1,17 @@
 //! Records back into the import format: a JSON document or NDJSON lines. Decoding what
-//! is encoded gives the same records, which is how the format is tested; it also lets a
-//! program build an import file from model values.
+//! is encoded gives the same records, which is how the format is tested; an export is
+//! written this way, and a program can build an import file from model values.
 
 use std::io::{self, Write};
 
-use customer_model::{
-    Address, NewCustomer, NewDownloadGrant, NewProduct, NewSubscription, Timestamp,
+use customer_model::import::{
+    CustomerRef, ImportBatch, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
+    ImportSubscription, KeptApiKey, RecordKind,
 };
+use customer_model::{Address, NewProduct, Timestamp};
 use serde_json::{Map, Value, json};
 
-use super::{CustomerKey, ImportedOrder, Records, Section};
+use super::{plural, singular};
 
 fn timestamp(at: Option<Timestamp>) -> Value {
     at.map_or(Value::Null, |at| Value::String(at.to_string()))
@@ -51,7 +53,8 @@ fn product(product: &NewProduct) -> Map<String, Value> {
     object
 }
 
-fn customer(customer: &NewCustomer) -> Map<String, Value> {
+fn customer(imported: &ImportCustomer) -> Map<String, Value> {
+    let customer = &imported.customer;
     let mut object = Map::new();
     put(&mut object, "id", json!(customer.id.map(|id| id.0)));
     put(
@@ -74,20 +77,33 @@ fn customer(customer: &NewCustomer) -> Map<String, Value> {
         object.insert("role".into(), json!(account.role.as_str()));
         put(&mut object, "password", json!(account.password));
     }
+    put(&mut object, "password_hash", json!(imported.password_hash));
     put(&mut object, "created_at", timestamp(customer.created_at));
+    put(&mut object, "modified_at", timestamp(imported.modified_at));
     object.insert("billing".into(), address(&customer.billing));
     object.insert("shipping".into(), address(&customer.shipping));
     let meta: Vec<Value> = customer
         .meta_data
         .iter()
-        .map(|(key, value)| json!({"key": key, "value": value}))
+        .enumerate()
+        .map(|(i, (key, value))| {
+            let mut entry = Map::new();
+            put(
+                &mut entry,
+                "id",
+                json!(imported.meta_ids.get(i).copied().flatten()),
+            );
+            entry.insert("key".into(), json!(key));
+            entry.insert("value".into(), value.clone());
+            Value::Object(entry)
+        })
         .collect();
     object.insert("meta_data".into(), Value::Array(meta));
     put(&mut object, "avatar_url", json!(customer.avatar_url));
     object
 }
 
-fn order(imported: &ImportedOrder) -> Map<String, Value> {
+fn order(imported: &ImportOrder) -> Map<String, Value> {
     let order = &imported.order;
     let money = |minor: i64| Value::String(order.currency.format_minor(minor));
     let mut object = Map::new();
@@ -98,8 +114,8 @@ fn order(imported: &ImportedOrder) -> Map<String, Value> {
         json!(order.uuid.map(|u| u.to_string())),
     );
     match &imported.customer {
-        CustomerKey::Id(id) => object.insert("customer_id".into(), json!(id.0)),
-        CustomerKey::Email(email) => object.insert("email".into(), json!(email.as_str())),
+        CustomerRef::Id(id) => object.insert("customer_id".into(), json!(id.0)),
+        CustomerRef::Email(email) => object.insert("email".into(), json!(email.as_str())),
     };
     object.insert("status".into(), json!(order.status.as_str()));
     object.insert("currency".into(), json!(order.currency.code()));
@@ -121,8 +137,14 @@ fn order(imported: &ImportedOrder) -> Map<String, Value> {
     let lines: Vec<Value> = order
         .line_items
         .iter()
-        .map(|line| {
+        .enumerate()
+        .map(|(i, line)| {
             let mut object = Map::new();
+            put(
+                &mut object,
+                "id",
+                json!(imported.line_ids.get(i).copied().flatten()),
+            );
             put(
                 &mut object,
                 "product_id",
@@ -138,8 +160,14 @@ fn order(imported: &ImportedOrder) -> Map<String, Value> {
     let refunds: Vec<Value> = order
         .refunds
         .iter()
-        .map(|refund| {
+        .enumerate()
+        .map(|(i, refund)| {
             let mut object = Map::new();
+            put(
+                &mut object,
+                "id",
+                json!(imported.refund_ids.get(i).copied().flatten()),
+            );
             object.insert("amount".into(), money(refund.amount));
             put(&mut object, "created_at", timestamp(refund.created_at));
             object.insert("reason".into(), json!(refund.reason));
@@ -150,8 +178,10 @@ fn order(imported: &ImportedOrder) -> Map<String, Value> {
     object
 }
 
-fn subscription(subscription: &NewSubscription) -> Map<String, Value> {
+fn subscription(imported: &ImportSubscription) -> Map<String, Value> {
+    let subscription = &imported.subscription;
     let mut object = Map::new();
+    put(&mut object, "id", json!(imported.id));
     put(
         &mut object,
         "uuid",
@@ -169,8 +199,10 @@ fn subscription(subscription: &NewSubscription) -> Map<String, Value> {
     object
 }
 
-fn download_grant(grant: &NewDownloadGrant) -> Map<String, Value> {
+fn download_grant(imported: &ImportDownloadGrant) -> Map<String, Value> {
+    let grant = &imported.grant;
     let mut object = Map::new();
+    put(&mut object, "id", json!(imported.id));
     object.insert("download_id".into(), json!(grant.download_id));
     object.insert("customer_id".into(), json!(grant.customer_id.0));
     object.insert("order_id".into(), json!(grant.order_id.0));
@@ -184,58 +216,59 @@ fn download_grant(grant: &NewDownloadGrant) -> Map<String, Value> {
     object
 }
 
-/// Every record as (kind, JSON object), in writing order.
-fn objects(records: &Records) -> impl Iterator<Item = (Section, Map<String, Value>)> + '_ {
-    let products = records
-        .products
-        .iter()
-        .map(|p| (Section::Products, product(p)));
-    let customers = records
-        .customers
-        .iter()
-        .map(|c| (Section::Customers, customer(c)));
-    let orders = records.orders.iter().map(|o| (Section::Orders, order(o)));
-    let subscriptions = records
-        .subscriptions
-        .iter()
-        .map(|s| (Section::Subscriptions, subscription(s)));
-    let grants = records
-        .download_grants
-        .iter()
-        .map(|g| (Section::DownloadGrants, download_grant(g)));
-    products
-        .chain(customers)
-        .chain(orders)
-        .chain(subscriptions)
-        .chain(grants)
+fn api_key(key: &KeptApiKey) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("id".into(), json!(key.id));
+    object.insert("kind".into(), json!(key.kind));
+    object.insert("description".into(), json!(key.description));
+    object.insert("permissions".into(), json!(key.permissions));
+    object.insert("lookup".into(), json!(key.lookup));
+    object.insert("secret".into(), json!(key.secret));
+    object.insert("truncated".into(), json!(key.truncated));
+    object.insert("created_at".into(), timestamp(Some(key.created_at)));
+    put(&mut object, "last_access", timestamp(key.last_access));
+    object
+}
+
+/// One record as a JSON object, without its `type`.
+fn object(record: &ImportRecord) -> Map<String, Value> {
+    match record {
+        ImportRecord::Product(p) => product(p),
+        ImportRecord::Customer(c) => customer(c),
+        ImportRecord::Order(o) => order(o),
+        ImportRecord::Subscription(s) => subscription(s),
+        ImportRecord::DownloadGrant(g) => download_grant(g),
+        ImportRecord::ApiKey(k) => api_key(k),
+    }
 }
 
 /// The records as one JSON document with an array per kind.
-pub fn encode_document(records: &Records) -> Value {
+pub fn encode_document(batch: &ImportBatch) -> Value {
     let mut document = Map::new();
-    for section in Section::ALL {
-        document.insert(section.plural().to_owned(), Value::Array(Vec::new()));
+    for kind in RecordKind::ALL {
+        document.insert(plural(kind).to_owned(), Value::Array(Vec::new()));
     }
-    for (section, object) in objects(records) {
-        if let Some(Value::Array(array)) = document.get_mut(section.plural()) {
-            array.push(Value::Object(object));
+    for record in batch.clone().into_records() {
+        if let Some(Value::Array(array)) = document.get_mut(plural(record.kind())) {
+            array.push(Value::Object(object(&record)));
         }
     }
     Value::Object(document)
 }
 
-/// One record as an NDJSON line, without the newline.
-fn ndjson_line(section: Section, object: Map<String, Value>) -> String {
+/// Writes one record as an NDJSON line (with its newline).
+pub fn write_record(mut writer: impl Write, record: &ImportRecord) -> io::Result<()> {
     let mut line = Map::new();
-    line.insert("type".into(), json!(section.singular()));
-    line.extend(object);
-    Value::Object(line).to_string()
+    line.insert("type".into(), json!(singular(record.kind())));
+    line.extend(object(record));
+    serde_json::to_writer(&mut writer, &Value::Object(line))?;
+    writer.write_all(b"\n")
 }
 
-/// Writes the records as NDJSON, one line each.
-pub fn write_ndjson(mut writer: impl Write, records: &Records) -> io::Result<()> {
-    for (section, object) in objects(records) {
-        writeln!(writer, "{}", ndjson_line(section, object))?;
+/// Writes the records as NDJSON, one line each, in writing order.
+pub fn write_ndjson(mut writer: impl Write, batch: &ImportBatch) -> io::Result<()> {
+    for record in batch.clone().into_records() {
+        write_record(&mut writer, &record)?;
     }
     writer.flush()
 }

@@ -2,17 +2,55 @@
 //! their conversion into model types. Conversion collects every failure of a record, each
 //! with the dotted path of its field.
 
+use customer_model::import::{
+    CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportSubscription, KeptApiKey,
+};
 use customer_model::{
-    Address, Currency, CustomerDraft, CustomerId, DownloadFile, Email, FieldError, NewCustomer,
+    Address, Currency, CustomerDraft, CustomerId, DownloadFile, Email, FieldError,
     NewDownloadGrant, NewLineItem, NewOrder, NewProduct, NewRefund, NewSubscription, OrderId,
     OrderStatus, ProductId, SubscriptionStatus, Timestamp, Uuid,
 };
 use serde::Deserialize;
 
-use super::{CustomerKey, ImportedOrder};
-
 /// One failure of a record: the dotted path of the field and what is wrong.
 pub(super) type Failure = (String, String);
+
+/// The name of a field, made into its dotted path only when a failure needs it: most
+/// records have none, and formatting a path for every line of every order costs.
+#[derive(Debug, Clone, Copy)]
+enum Field<'a> {
+    /// A field of the record: `total`.
+    Plain(&'a str),
+    /// A field of an element of an array: `line_items.0.total`.
+    Item(&'a str, usize, &'a str),
+}
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Plain(name) => f.write_str(name),
+            Self::Item(array, index, name) => write!(f, "{array}.{index}.{name}"),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Field<'a> {
+    fn from(name: &'a str) -> Self {
+        Self::Plain(name)
+    }
+}
+
+impl<'a> From<(&'a str, usize, &'a str)> for Field<'a> {
+    fn from((array, index, name): (&'a str, usize, &'a str)) -> Self {
+        Self::Item(array, index, name)
+    }
+}
+
+impl From<Field<'_>> for String {
+    fn from(field: Field<'_>) -> Self {
+        field.to_string()
+    }
+}
 
 /// Collects the failures of one record.
 #[derive(Default)]
@@ -38,48 +76,60 @@ impl Failures {
     }
 
     /// A positive id, or a failure.
-    fn id(&mut self, field: &str, id: Option<i64>) -> Option<i64> {
+    fn id<'f>(&mut self, field: impl Into<Field<'f>>, id: Option<i64>) -> Option<i64> {
         match id {
             Some(id) if id <= 0 => {
-                self.push(field, "must be a positive integer");
+                self.push(field.into(), "must be a positive integer");
                 None
             }
             other => other,
         }
     }
 
-    fn uuid(&mut self, field: &str, text: Option<&str>) -> Option<Uuid> {
+    fn uuid<'f>(&mut self, field: impl Into<Field<'f>>, text: Option<&str>) -> Option<Uuid> {
         let text = text?;
         Uuid::parse_str(text)
-            .map_err(|_| self.push(field, "is not a UUID"))
+            .map_err(|_| self.push(field.into(), "is not a UUID"))
             .ok()
     }
 
-    fn timestamp(&mut self, field: &str, text: Option<&str>) -> Option<Timestamp> {
+    fn timestamp<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        text: Option<&str>,
+    ) -> Option<Timestamp> {
         let text = text?;
         text.parse::<Timestamp>()
-            .map_err(|_| self.push(field, "is not an RFC 3339 timestamp with an offset"))
+            .map_err(|_| self.push(field.into(), "is not an RFC 3339 timestamp with an offset"))
             .ok()
     }
 
-    fn currency(&mut self, field: &str, code: &str) -> Option<Currency> {
+    fn currency<'f>(&mut self, field: impl Into<Field<'f>>, code: &str) -> Option<Currency> {
         Currency::parse(code)
-            .map_err(|_| self.push(field, "is not an ISO 4217 currency code"))
+            .map_err(|_| self.push(field.into(), "is not an ISO 4217 currency code"))
             .ok()
     }
 
     /// An amount in major units of `currency`, not negative. Without a currency (it was
     /// invalid, and said so) there is nothing to check it against.
-    fn amount(&mut self, field: &str, currency: Option<Currency>, text: &str) -> Option<i64> {
+    fn amount<'f>(
+        &mut self,
+        field: impl Into<Field<'f>>,
+        currency: Option<Currency>,
+        text: &str,
+    ) -> Option<i64> {
         let currency = currency?;
         match currency.parse_major(text) {
             Ok(minor) if minor < 0 => {
-                self.push(field, "must not be negative");
+                self.push(field.into(), "must not be negative");
                 None
             }
             Ok(minor) => Some(minor),
             Err(error) => {
-                self.push(field, format!("is not a valid {currency} amount: {error}"));
+                self.push(
+                    field.into(),
+                    format!("is not a valid {currency} amount: {error}"),
+                );
                 None
             }
         }
@@ -178,10 +228,12 @@ impl RawProduct {
     }
 }
 
-/// One meta data entry.
+/// One meta data entry; `id` keeps the id another store gave it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMeta {
+    #[serde(default)]
+    id: Option<i64>,
     key: String,
     value: serde_json::Value,
 }
@@ -212,7 +264,11 @@ pub(super) struct RawCustomer {
     #[serde(default)]
     password: Option<String>,
     #[serde(default)]
+    password_hash: Option<String>,
+    #[serde(default)]
     created_at: Option<String>,
+    #[serde(default)]
+    modified_at: Option<String>,
     #[serde(default)]
     billing: RawAddress,
     #[serde(default)]
@@ -224,10 +280,30 @@ pub(super) struct RawCustomer {
 }
 
 impl RawCustomer {
-    pub(super) fn convert(self) -> Result<NewCustomer, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportCustomer, Vec<Failure>> {
         let mut failures = Failures::default();
         let uuid = failures.uuid("uuid", self.uuid.as_deref());
         let created_at = failures.timestamp("created_at", self.created_at.as_deref());
+        let modified_at = failures.timestamp("modified_at", self.modified_at.as_deref());
+        if let Some(hash) = &self.password_hash {
+            if hash.is_empty() {
+                failures.push("password_hash", "must not be empty");
+            } else if self.username.is_none() {
+                failures.push("password_hash", "a guest has no password");
+            } else if self.password.is_some() {
+                failures.push(
+                    "password_hash",
+                    "give either password or password_hash, not both",
+                );
+            }
+        }
+        let mut meta_ids = Vec::with_capacity(self.meta_data.len());
+        for (i, meta) in self.meta_data.iter().enumerate() {
+            meta_ids.push(failures.id(("meta_data", i, "id"), meta.id));
+        }
+        if meta_ids.iter().all(Option::is_none) {
+            meta_ids.clear();
+        }
         let draft = CustomerDraft {
             id: self.id,
             uuid,
@@ -250,7 +326,12 @@ impl RawCustomer {
             created_at,
         };
         match draft.validate() {
-            Ok(customer) => failures.finish(customer),
+            Ok(customer) => failures.finish(ImportCustomer {
+                customer,
+                password_hash: self.password_hash,
+                modified_at,
+                meta_ids,
+            }),
             Err(errors) => {
                 failures.model(errors);
                 Err(failures.0)
@@ -263,6 +344,8 @@ impl RawCustomer {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLineItem {
+    #[serde(default)]
+    id: Option<i64>,
     #[serde(default)]
     product_id: Option<i64>,
     name: String,
@@ -279,6 +362,8 @@ fn one() -> i64 {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRefund {
+    #[serde(default)]
+    id: Option<i64>,
     amount: String,
     #[serde(default)]
     created_at: Option<String>,
@@ -348,14 +433,14 @@ fn subscription_status(failures: &mut Failures, slug: &str) -> SubscriptionStatu
 }
 
 impl RawOrder {
-    pub(super) fn convert(self) -> Result<ImportedOrder, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportOrder, Vec<Failure>> {
         let mut failures = Failures::default();
         let id = failures.id("id", self.id).map(OrderId);
         let uuid = failures.uuid("uuid", self.uuid.as_deref());
         let customer = match (failures.id("customer_id", self.customer_id), self.email) {
-            (Some(id), None) => Some(CustomerKey::Id(CustomerId(id))),
+            (Some(id), None) => Some(CustomerRef::Id(CustomerId(id))),
             (None, Some(email)) => match Email::parse(&email) {
-                Ok(email) => Some(CustomerKey::Email(email)),
+                Ok(email) => Some(CustomerRef::Email(email)),
                 Err(_) => {
                     failures.push("email", "is not a valid e-mail address");
                     None
@@ -387,9 +472,11 @@ impl RawOrder {
         let paid_at = failures.timestamp("paid_at", self.paid_at.as_deref());
         let completed_at = failures.timestamp("completed_at", self.completed_at.as_deref());
         let mut line_items = Vec::with_capacity(self.line_items.len());
+        let mut line_ids = Vec::with_capacity(self.line_items.len());
         for (i, line) in self.line_items.into_iter().enumerate() {
+            line_ids.push(failures.id(("line_items", i, "id"), line.id));
             let product_id = failures
-                .id(&format!("line_items.{i}.product_id"), line.product_id)
+                .id(("line_items", i, "product_id"), line.product_id)
                 .map(ProductId);
             if line.quantity <= 0 {
                 failures.push(
@@ -398,7 +485,7 @@ impl RawOrder {
                 );
             }
             let line_total = failures
-                .amount(&format!("line_items.{i}.total"), currency, &line.total)
+                .amount(("line_items", i, "total"), currency, &line.total)
                 .unwrap_or(0);
             line_items.push(NewLineItem {
                 product_id,
@@ -408,17 +495,17 @@ impl RawOrder {
             });
         }
         let mut refunds = Vec::with_capacity(self.refunds.len());
+        let mut refund_ids = Vec::with_capacity(self.refunds.len());
         for (i, refund) in self.refunds.into_iter().enumerate() {
-            let field = format!("refunds.{i}.amount");
-            let amount = failures.amount(&field, currency, &refund.amount);
+            refund_ids.push(failures.id(("refunds", i, "id"), refund.id));
+            let field = Field::Item("refunds", i, "amount");
+            let amount = failures.amount(field, currency, &refund.amount);
             if amount == Some(0) {
                 failures.push(field, "must be more than zero");
             }
             let amount = amount.unwrap_or(0);
-            let created_at = failures.timestamp(
-                &format!("refunds.{i}.created_at"),
-                refund.created_at.as_deref(),
-            );
+            let created_at =
+                failures.timestamp(("refunds", i, "created_at"), refund.created_at.as_deref());
             refunds.push(NewRefund {
                 amount,
                 created_at,
@@ -433,12 +520,20 @@ impl RawOrder {
             return Err(failures.0);
         };
         let customer_id = match &customer {
-            CustomerKey::Id(id) => *id,
+            CustomerRef::Id(id) => *id,
             // Resolved by the store from the e-mail address.
-            CustomerKey::Email(_) => CustomerId(0),
+            CustomerRef::Email(_) => CustomerId(0),
         };
-        failures.finish(ImportedOrder {
+        if line_ids.iter().all(Option::is_none) {
+            line_ids.clear();
+        }
+        if refund_ids.iter().all(Option::is_none) {
+            refund_ids.clear();
+        }
+        failures.finish(ImportOrder {
             customer,
+            line_ids,
+            refund_ids,
             order: NewOrder {
                 id,
                 uuid,
@@ -477,6 +572,8 @@ pub(super) struct RawSubscription {
     #[serde(rename = "type", default)]
     _type: Option<String>,
     #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
     uuid: Option<String>,
     customer_id: i64,
     product_id: i64,
@@ -487,21 +584,25 @@ pub(super) struct RawSubscription {
 }
 
 impl RawSubscription {
-    pub(super) fn convert(self) -> Result<NewSubscription, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportSubscription, Vec<Failure>> {
         let mut failures = Failures::default();
+        let id = failures.id("id", self.id);
         let uuid = failures.uuid("uuid", self.uuid.as_deref());
         let customer_id = failures.id("customer_id", Some(self.customer_id));
         let product_id = failures.id("product_id", Some(self.product_id));
         let status = subscription_status(&mut failures, &self.status);
         let currency = failures.currency("currency", &self.currency);
         let created_at = failures.timestamp("created_at", self.created_at.as_deref());
-        failures.finish(NewSubscription {
-            uuid,
-            customer_id: CustomerId(customer_id.unwrap_or(0)),
-            product_id: ProductId(product_id.unwrap_or(0)),
-            status,
-            currency: currency.unwrap_or_else(unreachable_currency),
-            created_at,
+        failures.finish(ImportSubscription {
+            id,
+            subscription: NewSubscription {
+                uuid,
+                customer_id: CustomerId(customer_id.unwrap_or(0)),
+                product_id: ProductId(product_id.unwrap_or(0)),
+                status,
+                currency: currency.unwrap_or_else(unreachable_currency),
+                created_at,
+            },
         })
     }
 }
@@ -512,6 +613,8 @@ impl RawSubscription {
 pub(super) struct RawDownloadGrant {
     #[serde(rename = "type", default)]
     _type: Option<String>,
+    #[serde(default)]
+    id: Option<i64>,
     download_id: String,
     customer_id: i64,
     order_id: i64,
@@ -525,8 +628,9 @@ pub(super) struct RawDownloadGrant {
 }
 
 impl RawDownloadGrant {
-    pub(super) fn convert(self) -> Result<NewDownloadGrant, Vec<Failure>> {
+    pub(super) fn convert(self) -> Result<ImportDownloadGrant, Vec<Failure>> {
         let mut failures = Failures::default();
+        let id = failures.id("id", self.id);
         if self.download_id.is_empty() {
             failures.push("download_id", "is required");
         }
@@ -543,14 +647,70 @@ impl RawDownloadGrant {
             failures.push("download_count", "must not be negative");
         }
         let access_expires = failures.timestamp("access_expires", self.access_expires.as_deref());
-        failures.finish(NewDownloadGrant {
-            download_id: self.download_id,
-            customer_id: CustomerId(customer_id.unwrap_or(0)),
-            order_id: OrderId(order_id.unwrap_or(0)),
-            product_id: ProductId(product_id.unwrap_or(0)),
-            downloads_remaining: self.downloads_remaining,
-            access_expires,
-            download_count: self.download_count,
+        failures.finish(ImportDownloadGrant {
+            id,
+            grant: NewDownloadGrant {
+                download_id: self.download_id,
+                customer_id: CustomerId(customer_id.unwrap_or(0)),
+                order_id: OrderId(order_id.unwrap_or(0)),
+                product_id: ProductId(product_id.unwrap_or(0)),
+                downloads_remaining: self.downloads_remaining,
+                access_expires,
+                download_count: self.download_count,
+            },
+        })
+    }
+}
+
+/// An API key record, as another store kept it (exports write them with `--with-keys`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApiKey {
+    #[serde(rename = "type", default)]
+    _type: Option<String>,
+    id: i64,
+    kind: String,
+    #[serde(default)]
+    description: String,
+    permissions: String,
+    lookup: String,
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    truncated: String,
+    created_at: String,
+    #[serde(default)]
+    last_access: Option<String>,
+}
+
+impl RawApiKey {
+    pub(super) fn convert(self) -> Result<KeptApiKey, Vec<Failure>> {
+        // Kind and permissions are the store's names: the store checks them.
+        let mut failures = Failures::default();
+        let id = failures.id("id", Some(self.id));
+        for (field, value) in [("kind", &self.kind), ("permissions", &self.permissions)] {
+            if value.is_empty() {
+                failures.push(field, "is required");
+            }
+        }
+        if self.lookup.is_empty() {
+            failures.push("lookup", "is required");
+        }
+        let created_at = failures.timestamp("created_at", Some(&self.created_at));
+        let last_access = failures.timestamp("last_access", self.last_access.as_deref());
+        let (Some(id), Some(created_at)) = (id, created_at) else {
+            return Err(failures.0);
+        };
+        failures.finish(KeptApiKey {
+            id,
+            kind: self.kind,
+            description: self.description,
+            permissions: self.permissions,
+            lookup: self.lookup,
+            secret: self.secret,
+            truncated: self.truncated,
+            created_at,
+            last_access,
         })
     }
 }

@@ -1,0 +1,527 @@
+//! Import and export sessions. Each is a task that holds one pooled connection and one
+//! transaction from its start to its end and serves the session's calls in turn.
+//!
+//! An import writes each chunk through the batch path of `import.rs` (binary `COPY`,
+//! aggregates merged set-based) inside the session's one `READ COMMITTED` transaction,
+//! so memory is bounded by a chunk; a refused record leaves the transaction to be rolled
+//! back, and a dropped session rolls back when its task drops the transaction. Records
+//! whose references are not stored yet are handed back (held) before the chunk is
+//! written. An export reads keyset pages, kind by kind and by id, in one `REPEATABLE
+//! READ, READ ONLY` transaction: one snapshot however long it takes.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use customer_model::NewCustomer;
+use customer_model::export::StoredRecord;
+use customer_model::import::{CustomerRef, ImportBatch, ImportRecord, ImportSummary, RecordKind};
+use deadpool_postgres::Pool;
+use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::IsolationLevel;
+
+use super::{Tx, api_keys, customers, import, ledger, query};
+use crate::values::{backend, hash_passwords};
+use crate::{
+    ExportOptions, ExportSession, Held, ImportSession, Rejection, StoreError, StoreResult,
+    Unresolved, Written,
+};
+
+/// Records an export page holds at most.
+const PAGE: i64 = 2000;
+
+enum Command {
+    Write {
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+        reply: oneshot::Sender<StoreResult<Written>>,
+    },
+    Commit {
+        reply: oneshot::Sender<StoreResult<ImportSummary>>,
+    },
+    Rollback {
+        reply: oneshot::Sender<StoreResult<()>>,
+    },
+}
+
+/// The import session's handle: calls go to the task that holds the transaction.
+pub(crate) struct PostgresImport {
+    commands: mpsc::Sender<Command>,
+}
+
+fn gone() -> StoreError {
+    backend("the import's connection task stopped")
+}
+
+/// Takes a connection, begins the transaction and starts the session's task.
+pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
+    let (commands, mut queue) = mpsc::channel::<Command>(1);
+    let (started, ready) = oneshot::channel::<StoreResult<()>>();
+    tokio::spawn(async move {
+        let mut client = match pool.get().await {
+            Ok(client) => client,
+            Err(error) => {
+                let _ = started.send(Err(error.into()));
+                return;
+            }
+        };
+        let tx = match client.transaction().await {
+            Ok(tx) => tx,
+            Err(error) => {
+                let _ = started.send(Err(error.into()));
+                return;
+            }
+        };
+        if started.send(Ok(())).is_err() {
+            return;
+        }
+        let mut writer = ChunkWriter::default();
+        while let Some(command) = queue.recv().await {
+            match command {
+                Command::Write {
+                    records,
+                    unresolved,
+                    reply,
+                } => {
+                    let _ = reply.send(writer.write(&tx, records, unresolved).await);
+                }
+                Command::Commit { reply } => {
+                    let outcome = if writer.refused {
+                        Err(backend(
+                            "the import refused a record and must be rolled back",
+                        ))
+                    } else {
+                        tx.commit()
+                            .await
+                            .map(|()| writer.summary)
+                            .map_err(Into::into)
+                    };
+                    let _ = reply.send(outcome);
+                    return;
+                }
+                Command::Rollback { reply } => {
+                    let _ = reply.send(tx.rollback().await.map_err(Into::into));
+                    return;
+                }
+            }
+        }
+        // The session was dropped: dropping the transaction rolls it back.
+    });
+    ready.await.map_err(|_| gone())??;
+    Ok(PostgresImport { commands })
+}
+
+impl PostgresImport {
+    async fn send<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> Command,
+    ) -> StoreResult<T> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(command(reply))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+#[async_trait]
+impl ImportSession for PostgresImport {
+    async fn write(
+        &mut self,
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+    ) -> StoreResult<Written> {
+        self.send(|reply| Command::Write {
+            records,
+            unresolved,
+            reply,
+        })
+        .await
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<ImportSummary> {
+        self.send(|reply| Command::Commit { reply }).await
+    }
+
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        self.send(|reply| Command::Rollback { reply }).await
+    }
+}
+
+/// What an import session has written so far.
+#[derive(Default)]
+struct ChunkWriter {
+    summary: ImportSummary,
+    /// A record was refused: the transaction can only be rolled back.
+    refused: bool,
+}
+
+impl ChunkWriter {
+    async fn write(
+        &mut self,
+        tx: &Tx<'_>,
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+    ) -> StoreResult<Written> {
+        if self.refused {
+            return Err(backend(
+                "the import refused a record and must be rolled back",
+            ));
+        }
+        let waiting = match unresolved {
+            Unresolved::Hold => unresolved_records(tx, &records).await?,
+            Unresolved::Reject => HashSet::new(),
+        };
+        let mut held = Vec::new();
+        let mut batch = ImportBatch::default();
+        // Where each record of the batch came from, by kind in the batch's order.
+        let mut origins: Vec<Vec<usize>> = vec![Vec::new(); RecordKind::ALL.len()];
+        for (index, record) in records.into_iter().enumerate() {
+            if waiting.contains(&index) {
+                held.push(Held { index, record });
+                continue;
+            }
+            origins[kind_position(record.kind())].push(index);
+            batch.push(record);
+        }
+        // Argon2 is slow by design: hash on the blocking pool.
+        let (batch, hashes) = tokio::task::spawn_blocking(move || {
+            let plain: Vec<NewCustomer> =
+                batch.customers.iter().map(|c| c.customer.clone()).collect();
+            let hashes = hash_passwords(&plain)?;
+            Ok::<_, StoreError>((batch, hashes))
+        })
+        .await
+        .map_err(|e| backend(e.to_string()))??;
+        match import::import(tx, &batch, &hashes).await {
+            Ok(summary) => {
+                self.summary += summary;
+                Ok(Written::Done { held })
+            }
+            Err(StoreError::Invalid { field, reason }) => {
+                self.refused = true;
+                Ok(Written::Rejected(locate(&origins, &field, reason)))
+            }
+            Err(error) => {
+                self.refused = true;
+                Err(error)
+            }
+        }
+    }
+}
+
+fn kind_position(kind: RecordKind) -> usize {
+    RecordKind::ALL
+        .iter()
+        .position(|&k| k == kind)
+        .unwrap_or_default()
+}
+
+/// The record a batch error (`orders.3.customer_id`) names, by its index in the chunk.
+fn locate(origins: &[Vec<usize>], field: &str, reason: String) -> Rejection {
+    let mut parts = field.splitn(3, '.');
+    let plural = parts.next().unwrap_or_default();
+    let position = RecordKind::ALL
+        .iter()
+        .position(|kind| kind.plural() == plural);
+    let within: Option<usize> = parts.next().and_then(|i| i.parse().ok());
+    let rest = parts.next().unwrap_or_default();
+    let index = position
+        .and_then(|p| origins[p].get(within.unwrap_or_default()).copied())
+        .unwrap_or_default();
+    Rejection {
+        index,
+        field: rest.to_owned(),
+        reason,
+    }
+}
+
+/// The records of a chunk that name something neither stored nor in the chunk (an
+/// order's customer or product, a subscription's, a grant's order), by index.
+async fn unresolved_records(tx: &Tx<'_>, records: &[ImportRecord]) -> StoreResult<HashSet<usize>> {
+    let mut customers = HashSet::new();
+    let mut emails = HashSet::new();
+    let mut products = HashSet::new();
+    let mut orders = HashSet::new();
+    for record in records {
+        match record {
+            ImportRecord::Product(p) => products.extend(p.id.map(|id| id.0)),
+            ImportRecord::Customer(c) => {
+                customers.extend(c.customer.id.map(|id| id.0));
+                emails.insert(c.customer.email.folded());
+                emails.extend(c.customer.additional_emails.iter().map(|e| e.folded()));
+            }
+            _ => {}
+        }
+    }
+    // References to look up in the store.
+    let mut wanted_customers = Vec::new();
+    let mut wanted_products = Vec::new();
+    let mut wanted_orders = Vec::new();
+    let mut wanted_emails = Vec::new();
+    for record in records {
+        match record {
+            ImportRecord::Order(o) => {
+                match &o.customer {
+                    CustomerRef::Id(id) => wanted_customers.push(id.0),
+                    CustomerRef::Email(email) => wanted_emails.push(email.folded()),
+                }
+                wanted_products.extend(
+                    o.order
+                        .line_items
+                        .iter()
+                        .filter_map(|l| l.product_id.map(|p| p.0)),
+                );
+            }
+            ImportRecord::Subscription(s) => {
+                wanted_customers.push(s.subscription.customer_id.0);
+                wanted_products.push(s.subscription.product_id.0);
+            }
+            ImportRecord::DownloadGrant(g) => {
+                wanted_customers.push(g.grant.customer_id.0);
+                wanted_products.push(g.grant.product_id.0);
+                wanted_orders.push(g.grant.order_id.0);
+            }
+            _ => {}
+        }
+    }
+    let stored = |sql: &'static str, keys: Vec<i64>| async move {
+        Ok::<_, StoreError>(
+            query(tx, sql, &[&keys])
+                .await?
+                .iter()
+                .map(|row| row.get::<_, i64>(0))
+                .collect::<Vec<_>>(),
+        )
+    };
+    customers.extend(
+        stored(
+            "SELECT id FROM customers WHERE id = ANY($1)",
+            wanted_customers,
+        )
+        .await?,
+    );
+    products.extend(
+        stored(
+            "SELECT id FROM products WHERE id = ANY($1)",
+            wanted_products,
+        )
+        .await?,
+    );
+    let stored_orders: HashSet<i64> =
+        stored("SELECT id FROM orders WHERE id = ANY($1)", wanted_orders)
+            .await?
+            .into_iter()
+            .collect();
+    emails.extend(
+        query(
+            tx,
+            "SELECT address_folded FROM customer_emails WHERE address_folded = ANY($1)",
+            &[&wanted_emails],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get::<_, String>(0)),
+    );
+    let mut waiting = HashSet::new();
+    for (index, record) in records.iter().enumerate() {
+        let resolved = match record {
+            ImportRecord::Order(o) => {
+                let customer = match &o.customer {
+                    CustomerRef::Id(id) => customers.contains(&id.0),
+                    CustomerRef::Email(email) => emails.contains(&email.folded()),
+                };
+                let resolved = customer
+                    && o.order
+                        .line_items
+                        .iter()
+                        .filter_map(|l| l.product_id)
+                        .all(|p| products.contains(&p.0));
+                if resolved {
+                    orders.extend(o.order.id.map(|id| id.0));
+                }
+                resolved
+            }
+            ImportRecord::Subscription(s) => {
+                customers.contains(&s.subscription.customer_id.0)
+                    && products.contains(&s.subscription.product_id.0)
+            }
+            _ => true,
+        };
+        if !resolved {
+            waiting.insert(index);
+        }
+    }
+    for (index, record) in records.iter().enumerate() {
+        if let ImportRecord::DownloadGrant(g) = record {
+            let order = g.grant.order_id.0;
+            if !(customers.contains(&g.grant.customer_id.0)
+                && products.contains(&g.grant.product_id.0)
+                && (stored_orders.contains(&order) || orders.contains(&order)))
+            {
+                waiting.insert(index);
+            }
+        }
+    }
+    Ok(waiting)
+}
+
+type PageReply = oneshot::Sender<StoreResult<Vec<StoredRecord>>>;
+
+/// The export session's handle: page requests go to the task that holds the snapshot.
+pub(crate) struct PostgresExport {
+    requests: mpsc::Sender<PageReply>,
+}
+
+/// Takes a connection, begins the read-only snapshot and starts the session's task.
+pub(crate) async fn begin_export(
+    pool: Pool,
+    options: ExportOptions,
+) -> StoreResult<PostgresExport> {
+    let (requests, mut queue) = mpsc::channel::<PageReply>(1);
+    let (started, ready) = oneshot::channel::<StoreResult<()>>();
+    tokio::spawn(async move {
+        let mut client = match pool.get().await {
+            Ok(client) => client,
+            Err(error) => {
+                let _ = started.send(Err(error.into()));
+                return;
+            }
+        };
+        let begun = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await;
+        let tx = match begun {
+            Ok(tx) => tx,
+            Err(error) => {
+                let _ = started.send(Err(error.into()));
+                return;
+            }
+        };
+        // The snapshot is taken by the transaction's first statement.
+        if let Err(error) = tx.batch_execute("SELECT 1").await {
+            let _ = started.send(Err(error.into()));
+            return;
+        }
+        if started.send(Ok(())).is_err() {
+            return;
+        }
+        let mut kinds: Vec<RecordKind> = RecordKind::ALL.to_vec();
+        if !options.api_keys {
+            kinds.retain(|&kind| kind != RecordKind::ApiKey);
+        }
+        let mut cursor = Cursor {
+            kinds,
+            current: 0,
+            after: 0,
+        };
+        while let Some(reply) = queue.recv().await {
+            let _ = reply.send(cursor.page(&tx).await);
+        }
+        let _ = tx.rollback().await;
+    });
+    ready
+        .await
+        .map_err(|_| backend("the export's connection task stopped"))??;
+    Ok(PostgresExport { requests })
+}
+
+#[async_trait]
+impl ExportSession for PostgresExport {
+    async fn next_page(&mut self) -> StoreResult<Vec<StoredRecord>> {
+        let (reply, page) = oneshot::channel();
+        self.requests
+            .send(reply)
+            .await
+            .map_err(|_| backend("the export's connection task stopped"))?;
+        page.await
+            .map_err(|_| backend("the export's connection task stopped"))?
+    }
+}
+
+/// Where an export is: the kind it reads and the last id it gave.
+struct Cursor {
+    kinds: Vec<RecordKind>,
+    current: usize,
+    after: i64,
+}
+
+impl Cursor {
+    async fn page(&mut self, tx: &Tx<'_>) -> StoreResult<Vec<StoredRecord>> {
+        while let Some(&kind) = self.kinds.get(self.current) {
+            let (records, last) = read_page(tx, kind, self.after).await?;
+            match last {
+                Some(last) => {
+                    self.after = last;
+                    return Ok(records);
+                }
+                None => {
+                    self.current += 1;
+                    self.after = 0;
+                }
+            }
+        }
+        Ok(Vec::new())
+    }
+}
+
+async fn read_page(
+    tx: &Tx<'_>,
+    kind: RecordKind,
+    after: i64,
+) -> StoreResult<(Vec<StoredRecord>, Option<i64>)> {
+    let mut records: Vec<(i64, StoredRecord)> = Vec::new();
+    match kind {
+        RecordKind::Product => {
+            for id in ledger::ids_after(tx, "products", after, PAGE).await? {
+                records.push((
+                    id,
+                    StoredRecord::Product(ledger::load_product(tx, id).await?),
+                ));
+            }
+        }
+        RecordKind::Customer => {
+            let ids = ledger::ids_after(tx, "customers", after, PAGE).await?;
+            let mut loaded = customers::load_many(tx, &ids).await?;
+            loaded.sort_by_key(|c| c.id.0);
+            records.extend(
+                loaded
+                    .into_iter()
+                    .map(|c| (c.id.0, StoredRecord::Customer(c))),
+            );
+        }
+        RecordKind::Order => {
+            for id in ledger::ids_after(tx, "orders", after, PAGE).await? {
+                records.push((id, StoredRecord::Order(ledger::load_order(tx, id).await?)));
+            }
+        }
+        RecordKind::Subscription => {
+            for id in ledger::ids_after(tx, "subscriptions", after, PAGE).await? {
+                let subscription = ledger::load_subscription(tx, id).await?;
+                records.push((id, StoredRecord::Subscription(subscription)));
+            }
+        }
+        RecordKind::DownloadGrant => {
+            records.extend(
+                ledger::grants_after(tx, after, PAGE)
+                    .await?
+                    .into_iter()
+                    .map(|g| (g.id, StoredRecord::DownloadGrant(g))),
+            );
+        }
+        RecordKind::ApiKey => {
+            records.extend(
+                api_keys::live(tx)
+                    .await?
+                    .into_iter()
+                    .filter(|key| key.id > after)
+                    .map(|key| (key.id, StoredRecord::ApiKey(key.into()))),
+            );
+        }
+    }
+    let last = records.last().map(|(id, _)| *id);
+    Ok((records.into_iter().map(|(_, r)| r).collect(), last))
+}
