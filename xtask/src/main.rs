@@ -45,7 +45,7 @@ fn main() -> ExitCode {
 
 /// How long CI runs each fuzz target: long enough to run every seed and mutate them
 /// for a while, short enough that the whole CI run stays well under its 30 minutes.
-const CI_FUZZ_SECONDS: u32 = 15;
+const CI_FUZZ_SECONDS: u32 = 8;
 
 /// One CI step: a name, cargo's arguments, and extra environment.
 type Step = (
