@@ -11,7 +11,25 @@ use async_trait::async_trait;
 use customer_model::export::StoredRecord;
 use customer_model::import::{ImportBatch, ImportRecord, ImportSummary, RecordKind};
 
+use tokio::sync::oneshot;
+
 use crate::{CustomerStore, StoreError, StoreResult};
+
+/// What an import session's handle asks of the task or thread that holds the
+/// transaction (both backends keep the transaction on a worker of its own).
+pub(crate) enum ImportCommand {
+    Write {
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+        reply: oneshot::Sender<StoreResult<Written>>,
+    },
+    Commit {
+        reply: oneshot::Sender<StoreResult<ImportSummary>>,
+    },
+    Rollback {
+        reply: oneshot::Sender<StoreResult<()>>,
+    },
+}
 
 /// How an import writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::IsolationLevel;
 
 use super::{Tx, api_keys, customers, import, ledger, query};
+use crate::transfer::ImportCommand;
 use crate::values::{backend, hash_passwords};
 use crate::{
     ExportOptions, ExportSession, Held, ImportSession, Rejection, StoreError, StoreResult,
@@ -29,23 +30,9 @@ use crate::{
 /// Records an export page holds at most.
 const PAGE: i64 = 2000;
 
-enum Command {
-    Write {
-        records: Vec<ImportRecord>,
-        unresolved: Unresolved,
-        reply: oneshot::Sender<StoreResult<Written>>,
-    },
-    Commit {
-        reply: oneshot::Sender<StoreResult<ImportSummary>>,
-    },
-    Rollback {
-        reply: oneshot::Sender<StoreResult<()>>,
-    },
-}
-
 /// The import session's handle: calls go to the task that holds the transaction.
 pub(crate) struct PostgresImport {
-    commands: mpsc::Sender<Command>,
+    commands: mpsc::Sender<ImportCommand>,
 }
 
 fn gone() -> StoreError {
@@ -54,7 +41,7 @@ fn gone() -> StoreError {
 
 /// Takes a connection, begins the transaction and starts the session's task.
 pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
-    let (commands, mut queue) = mpsc::channel::<Command>(1);
+    let (commands, mut queue) = mpsc::channel::<ImportCommand>(1);
     let (started, ready) = oneshot::channel::<StoreResult<()>>();
     tokio::spawn(async move {
         let mut client = match pool.get().await {
@@ -77,14 +64,14 @@ pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
         let mut writer = ChunkWriter::default();
         while let Some(command) = queue.recv().await {
             match command {
-                Command::Write {
+                ImportCommand::Write {
                     records,
                     unresolved,
                     reply,
                 } => {
                     let _ = reply.send(writer.write(&tx, records, unresolved).await);
                 }
-                Command::Commit { reply } => {
+                ImportCommand::Commit { reply } => {
                     let outcome = if writer.refused {
                         Err(backend(
                             "the import refused a record and must be rolled back",
@@ -98,7 +85,7 @@ pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
                     let _ = reply.send(outcome);
                     return;
                 }
-                Command::Rollback { reply } => {
+                ImportCommand::Rollback { reply } => {
                     let _ = reply.send(tx.rollback().await.map_err(Into::into));
                     return;
                 }
@@ -113,7 +100,7 @@ pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
 impl PostgresImport {
     async fn send<T>(
         &self,
-        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> Command,
+        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> ImportCommand,
     ) -> StoreResult<T> {
         let (reply, answer) = oneshot::channel();
         self.commands
@@ -131,7 +118,7 @@ impl ImportSession for PostgresImport {
         records: Vec<ImportRecord>,
         unresolved: Unresolved,
     ) -> StoreResult<Written> {
-        self.send(|reply| Command::Write {
+        self.send(|reply| ImportCommand::Write {
             records,
             unresolved,
             reply,
@@ -140,11 +127,11 @@ impl ImportSession for PostgresImport {
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<ImportSummary> {
-        self.send(|reply| Command::Commit { reply }).await
+        self.send(|reply| ImportCommand::Commit { reply }).await
     }
 
     async fn rollback(self: Box<Self>) -> StoreResult<()> {
-        self.send(|reply| Command::Rollback { reply }).await
+        self.send(|reply| ImportCommand::Rollback { reply }).await
     }
 }
 

@@ -30,6 +30,7 @@ use tokio::sync::oneshot;
 
 use super::codec::backend;
 use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock};
+use crate::transfer::ImportCommand;
 use crate::values::{guest_for, hash_password};
 use crate::{
     ApiKey, Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved,
@@ -40,23 +41,9 @@ use crate::{
 /// busy, few enough that memory stays at a few chunks.
 const QUEUED_COMMANDS: usize = 1;
 
-enum Command {
-    Write {
-        records: Vec<ImportRecord>,
-        unresolved: Unresolved,
-        reply: oneshot::Sender<StoreResult<Written>>,
-    },
-    Commit {
-        reply: oneshot::Sender<StoreResult<ImportSummary>>,
-    },
-    Rollback {
-        reply: oneshot::Sender<StoreResult<()>>,
-    },
-}
-
 /// The session handle: commands go to the writing thread.
 pub(crate) struct SqliteImport {
-    commands: SyncSender<Command>,
+    commands: SyncSender<ImportCommand>,
 }
 
 /// Starts the writing thread and waits until it holds the transaction.
@@ -78,7 +65,7 @@ fn gone() -> StoreError {
 impl SqliteImport {
     async fn send<T>(
         &self,
-        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> Command,
+        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> ImportCommand,
     ) -> StoreResult<T> {
         let (reply, answer) = oneshot::channel();
         let commands = self.commands.clone();
@@ -103,7 +90,7 @@ impl ImportSession for SqliteImport {
         records = tokio::task::spawn_blocking(move || hash_passwords(records))
             .await
             .map_err(|e| backend(e.to_string()))??;
-        self.send(|reply| Command::Write {
+        self.send(|reply| ImportCommand::Write {
             records,
             unresolved,
             reply,
@@ -112,11 +99,11 @@ impl ImportSession for SqliteImport {
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<ImportSummary> {
-        self.send(|reply| Command::Commit { reply }).await
+        self.send(|reply| ImportCommand::Commit { reply }).await
     }
 
     async fn rollback(self: Box<Self>) -> StoreResult<()> {
-        self.send(|reply| Command::Rollback { reply }).await
+        self.send(|reply| ImportCommand::Rollback { reply }).await
     }
 }
 
@@ -171,7 +158,7 @@ fn run(
     inner: &Inner,
     mode: ImportMode,
     started: oneshot::Sender<StoreResult<()>>,
-    commands: Receiver<Command>,
+    commands: Receiver<ImportCommand>,
 ) {
     inner.importing.store(true, Ordering::Release);
     let mut conn = lock(&inner.writer);
@@ -192,7 +179,7 @@ fn serve(
     conn: &mut Connection,
     mode: ImportMode,
     started: oneshot::Sender<StoreResult<()>>,
-    commands: Receiver<Command>,
+    commands: Receiver<ImportCommand>,
 ) {
     let begun = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -215,14 +202,14 @@ fn serve(
     };
     while let Ok(command) = commands.recv() {
         match command {
-            Command::Write {
+            ImportCommand::Write {
                 records,
                 unresolved,
                 reply,
             } => {
                 let _ = reply.send(writer.write(&tx, records, unresolved));
             }
-            Command::Commit { reply } => {
+            ImportCommand::Commit { reply } => {
                 let started = Instant::now();
                 let outcome = writer.finish(&tx).and_then(|summary| {
                     tracing::debug!(elapsed = ?started.elapsed(), "import: built what was left for the end");
@@ -232,7 +219,7 @@ fn serve(
                 let _ = reply.send(outcome);
                 return;
             }
-            Command::Rollback { reply } => {
+            ImportCommand::Rollback { reply } => {
                 let _ = reply.send(tx.rollback().map_err(Into::into));
                 return;
             }
