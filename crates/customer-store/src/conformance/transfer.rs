@@ -29,7 +29,7 @@ pub struct Picture {
     /// Every customer's orders, subscriptions and downloads as the per-customer reads
     /// return them.
     pub ledgers: Vec<String>,
-    /// The ids and totals of the customer lists, one per query of [`list_queries`].
+    /// The ids and totals of the customer lists, one per query of `list_queries`.
     pub lists: Vec<(Vec<i64>, u64)>,
     /// The currencies ordered in.
     pub currencies: Vec<String>,
