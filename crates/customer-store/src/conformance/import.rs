@@ -94,7 +94,8 @@ pub async fn import_writes_a_batch(store: Store) {
     assert_eq!(found, vec![gus.id.0], "imported customers are searchable");
 }
 
-/// A bad record anywhere in a batch leaves the store as it was, and the error names it.
+/// A bad record anywhere in a batch leaves the store as it was, and the error names it:
+/// among them a download grant whose file is not one of its product's.
 pub async fn import_is_atomic(store: Store) {
     let before = store
         .create_customer(guest("before@example.com"))
@@ -152,6 +153,26 @@ pub async fn import_is_atomic(store: Store) {
                 batch
             },
             "download_grants.0.order_id",
+        ),
+        (
+            {
+                let mut batch = import_batch();
+                batch.orders[0].order.id = Some(OrderId(900));
+                batch.download_grants.push(
+                    NewDownloadGrant {
+                        download_id: "not-a-file-of-77".into(),
+                        customer_id: CustomerId(10),
+                        order_id: OrderId(900),
+                        product_id: ProductId(77),
+                        downloads_remaining: None,
+                        access_expires: None,
+                        download_count: 0,
+                    }
+                    .into(),
+                );
+                batch
+            },
+            "download_grants.0.download_id",
         ),
         (
             {

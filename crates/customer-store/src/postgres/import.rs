@@ -140,6 +140,16 @@ pub(crate) async fn import(
         ledger::insert_grant(tx, &grant.grant, grant.id, &prefix)
             .await
             .map_err(|e| within(&prefix, e))?;
+        // After the insert, which refuses a missing customer, order or product first: the
+        // transaction is rolled back with the refusal.
+        let product = grant.grant.product_id.0;
+        if !ledger::is_file_of(tx, product, &grant.grant.download_id).await? {
+            return Err(invalid(
+                &prefix,
+                "download_id",
+                format!("is not a file of product {product}"),
+            ));
+        }
         summary.download_grants += 1;
     }
     for (i, key) in batch.api_keys.iter().enumerate() {

@@ -558,7 +558,7 @@ pub(crate) async fn load_order(tx: &Tx<'_>, id: i64) -> StoreResult<Order> {
 }
 
 /// The orders with `ids`, in that order, with lines and refunds: three queries in all.
-async fn load_orders(tx: &Tx<'_>, ids: &[i64]) -> StoreResult<Vec<Order>> {
+pub(crate) async fn load_orders(tx: &Tx<'_>, ids: &[i64]) -> StoreResult<Vec<Order>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -812,6 +812,38 @@ pub(crate) async fn load_subscription(tx: &Tx<'_>, id: i64) -> StoreResult<Subsc
             entity: "subscription",
         }),
     }
+}
+
+/// Up to `limit` subscriptions with ids above `after`, in order (an export's keyset
+/// pages).
+pub(crate) async fn subscriptions_after(
+    tx: &Tx<'_>,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id > $1 ORDER BY id LIMIT $2"
+    );
+    query(tx, &sql, &[&after, &limit])
+        .await?
+        .iter()
+        .map(subscription_from_row)
+        .collect()
+}
+
+/// Whether `download_id` names a file of the product with `product_id`.
+pub(crate) async fn is_file_of(
+    tx: &Tx<'_>,
+    product_id: i64,
+    download_id: &str,
+) -> StoreResult<bool> {
+    Ok(query_opt(
+        tx,
+        "SELECT 1 FROM product_files WHERE product_id = $1 AND file_id = $2",
+        &[&product_id, &download_id],
+    )
+    .await?
+    .is_some())
 }
 
 /// Changes a subscription's status and moves its count.

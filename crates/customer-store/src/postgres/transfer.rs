@@ -481,15 +481,21 @@ async fn read_page(
             );
         }
         RecordKind::Order => {
-            for id in ledger::ids_after(tx, "orders", after, PAGE).await? {
-                records.push((id, StoredRecord::Order(ledger::load_order(tx, id).await?)));
-            }
+            let ids = ledger::ids_after(tx, "orders", after, PAGE).await?;
+            records.extend(
+                ledger::load_orders(tx, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|o| (o.id.0, StoredRecord::Order(o))),
+            );
         }
         RecordKind::Subscription => {
-            for id in ledger::ids_after(tx, "subscriptions", after, PAGE).await? {
-                let subscription = ledger::load_subscription(tx, id).await?;
-                records.push((id, StoredRecord::Subscription(subscription)));
-            }
+            records.extend(
+                ledger::subscriptions_after(tx, after, PAGE)
+                    .await?
+                    .into_iter()
+                    .map(|s| (s.id, StoredRecord::Subscription(s))),
+            );
         }
         RecordKind::DownloadGrant => {
             records.extend(
