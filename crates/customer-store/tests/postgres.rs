@@ -166,6 +166,51 @@ mod postgres_only {
         }
     }
 
+    /// A bulk load (an import into an empty store) drops the secondary indexes inside its
+    /// transaction and builds them at commit: after one rolled back and after one
+    /// committed, the schema has every index it had, defined as it was.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_bulk_load_leaves_every_index_as_it_was() {
+        use customer_store::conformance::generated_batch;
+        use customer_store::{ImportMode, ImportRecord, Unresolved};
+
+        let (store, database) = fresh_store().await;
+        let (admin, connection) = tokio_postgres::connect(database.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let indexes = || async {
+            admin
+                .query(
+                    "SELECT indexname::text, indexdef FROM pg_indexes
+                     WHERE schemaname = current_schema() ORDER BY indexname",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| (row.get::<_, String>(0), row.get::<_, String>(1)))
+                .collect::<Vec<_>>()
+        };
+        let before = indexes().await;
+        assert!(
+            before.iter().any(|(name, _)| name == "customer_search_trigrams"),
+            "{before:?}"
+        );
+        let mut session = store.begin_import(ImportMode::Auto).await.unwrap();
+        session
+            .write(
+                vec![ImportRecord::Customer(guest("rolled@back.example").into())],
+                Unresolved::Reject,
+            )
+            .await
+            .unwrap();
+        session.rollback().await.unwrap();
+        assert_eq!(indexes().await, before);
+        store.import(generated_batch(3)).await.unwrap();
+        assert_eq!(indexes().await, before);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unreachable_server_is_reported_quickly_without_the_password() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -161,21 +161,8 @@ pub(crate) async fn import(
             .map_err(|e| within(&prefix, e))?;
         summary.api_keys += 1;
     }
-    if summary.customers + summary.orders >= ANALYZE_AFTER {
-        // The planner's statistics would otherwise describe the tables before the
-        // import until autovacuum comes round; lists right after a large import need
-        // them (ANALYZE samples, so this takes seconds at millions of rows).
-        tx.batch_execute(
-            "ANALYZE customers, customer_emails, customer_search, customer_currency, orders,
-                 order_items",
-        )
-        .await?;
-    }
     Ok(summary)
 }
-
-/// Imports of at least this many customers and orders refresh the planner's statistics.
-const ANALYZE_AFTER: u64 = 10_000;
 
 /// A customer to write: the record, its password hash, its path in errors and, for one
 /// of the batch (not a guest made for an order), what it keeps from another store.

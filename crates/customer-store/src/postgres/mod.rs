@@ -629,10 +629,10 @@ impl CustomerStore for PostgresStore {
             .await
     }
 
-    async fn begin_import(&self, _mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
-        // One way to write: each chunk through the batch path (binary `COPY`), whether
-        // the store is empty or not.
-        Ok(Box::new(transfer::begin_import(self.pool.clone()).await?))
+    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+        Ok(Box::new(
+            transfer::begin_import(self.pool.clone(), mode).await?,
+        ))
     }
 
     async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {

@@ -1,13 +1,21 @@
 //! Import and export sessions. Each is a task that holds one pooled connection and one
 //! transaction from its start to its end and serves the session's calls in turn.
 //!
-//! An import writes each chunk through the batch path of `import.rs` (binary `COPY`,
-//! aggregates merged set-based) inside the session's one `READ COMMITTED` transaction,
-//! so memory is bounded by a chunk; a refused record leaves the transaction to be rolled
-//! back, and a dropped session rolls back when its task drops the transaction. Records
-//! whose references are not stored yet are handed back (held) before the chunk is
-//! written. An export reads keyset pages, kind by kind and by id, in one `REPEATABLE
-//! READ, READ ONLY` transaction: one snapshot however long it takes.
+//! An import writes through the batch path of `import.rs` (binary `COPY`, aggregates
+//! merged set-based) inside the session's one `READ COMMITTED` transaction, so memory is
+//! bounded by a chunk; a refused record leaves the transaction to be rolled back, and a
+//! dropped session rolls back when its task drops the transaction. Records whose
+//! references are not stored yet are handed back (held) before the chunk is written.
+//! As on SQLite, the [`ImportMode`] decides how:
+//! - **Bulk** (`Auto` into an empty store): the secondary indexes, the trigram search
+//!   index among them, are dropped inside the transaction and built once at commit.
+//! - **A chunk at a time** (`Auto` into a store with data): every chunk updates the
+//!   indexes and the kept aggregates, set-based.
+//! - **Row by row** (`RowByRow`): every record on its own, indexes and aggregates up to
+//!   date after each one.
+//!
+//! An export reads keyset pages, kind by kind and by id, in one `REPEATABLE READ, READ
+//! ONLY` transaction: one snapshot however long it takes.
 
 use std::collections::HashSet;
 
@@ -19,12 +27,12 @@ use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::IsolationLevel;
 
-use super::{Tx, api_keys, customers, import, ledger, query};
+use super::{Tx, api_keys, customers, import, ledger, query, query_opt};
 use crate::transfer::ImportCommand;
 use crate::values::{backend, hash_passwords};
 use crate::{
-    ExportOptions, ExportSession, Held, ImportSession, Rejection, StoreError, StoreResult,
-    Unresolved, Written,
+    ExportOptions, ExportSession, Held, ImportMode, ImportSession, Rejection, StoreError,
+    StoreResult, Unresolved, Written,
 };
 
 /// Records an export page holds at most.
@@ -40,7 +48,7 @@ fn gone() -> StoreError {
 }
 
 /// Takes a connection, begins the transaction and starts the session's task.
-pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
+pub(crate) async fn begin_import(pool: Pool, mode: ImportMode) -> StoreResult<PostgresImport> {
     let (commands, mut queue) = mpsc::channel::<ImportCommand>(1);
     let (started, ready) = oneshot::channel::<StoreResult<()>>();
     tokio::spawn(async move {
@@ -51,17 +59,23 @@ pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
                 return;
             }
         };
-        let tx = match client.transaction().await {
-            Ok(tx) => tx,
+        let begun = match client.transaction().await {
+            Ok(tx) => match ChunkWriter::begin(&tx, mode).await {
+                Ok(writer) => Ok((tx, writer)),
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error.into()),
+        };
+        let (tx, mut writer) = match begun {
+            Ok(begun) => begun,
             Err(error) => {
-                let _ = started.send(Err(error.into()));
+                let _ = started.send(Err(error));
                 return;
             }
         };
         if started.send(Ok(())).is_err() {
             return;
         }
-        let mut writer = ChunkWriter::default();
         while let Some(command) = queue.recv().await {
             match command {
                 ImportCommand::Write {
@@ -72,15 +86,9 @@ pub(crate) async fn begin_import(pool: Pool) -> StoreResult<PostgresImport> {
                     let _ = reply.send(writer.write(&tx, records, unresolved).await);
                 }
                 ImportCommand::Commit { reply } => {
-                    let outcome = if writer.refused {
-                        Err(backend(
-                            "the import refused a record and must be rolled back",
-                        ))
-                    } else {
-                        tx.commit()
-                            .await
-                            .map(|()| writer.summary)
-                            .map_err(Into::into)
+                    let outcome = match writer.finish(&tx).await {
+                        Ok(summary) => tx.commit().await.map(|()| summary).map_err(Into::into),
+                        Err(error) => Err(error),
                     };
                     let _ = reply.send(outcome);
                     return;
@@ -135,16 +143,61 @@ impl ImportSession for PostgresImport {
     }
 }
 
-/// What an import session has written so far.
-#[derive(Default)]
+/// What an import session has written so far, and how it writes.
 struct ChunkWriter {
+    /// Each record on its own, with indexes and aggregates kept up to date after every
+    /// one ([`ImportMode::RowByRow`]), rather than a chunk at a time.
+    row_by_row: bool,
+    /// `Some` in a bulk load: the definitions of the indexes dropped for it, to build
+    /// again at the end.
+    bulk: Option<Vec<String>>,
     summary: ImportSummary,
     /// A record was refused: the transaction can only be rolled back.
     refused: bool,
 }
 
 impl ChunkWriter {
+    /// Into an empty store under [`ImportMode::Auto`], drops the secondary indexes (the
+    /// unique ones stay: they decide conflicts; so do the ones whose keys grow with the
+    /// rows as they are written) to build them again at the end.
+    async fn begin(tx: &Tx<'_>, mode: ImportMode) -> StoreResult<Self> {
+        let bulk = match mode {
+            ImportMode::Auto if is_empty(tx).await? => Some(drop_for_bulk(tx).await?),
+            _ => None,
+        };
+        Ok(Self {
+            row_by_row: mode == ImportMode::RowByRow,
+            bulk,
+            summary: ImportSummary::default(),
+            refused: false,
+        })
+    }
+
     async fn write(
+        &mut self,
+        tx: &Tx<'_>,
+        records: Vec<ImportRecord>,
+        unresolved: Unresolved,
+    ) -> StoreResult<Written> {
+        if !self.row_by_row {
+            return self.write_chunk(tx, records, unresolved).await;
+        }
+        let mut held = Vec::new();
+        for (index, record) in records.into_iter().enumerate() {
+            match self.write_chunk(tx, vec![record], unresolved).await? {
+                Written::Done { held: one } => held.extend(one.into_iter().map(|h| Held {
+                    index,
+                    record: h.record,
+                })),
+                Written::Rejected(rejection) => {
+                    return Ok(Written::Rejected(Rejection { index, ..rejection }));
+                }
+            }
+        }
+        Ok(Written::Done { held })
+    }
+
+    async fn write_chunk(
         &mut self,
         tx: &Tx<'_>,
         records: Vec<ImportRecord>,
@@ -195,6 +248,88 @@ impl ChunkWriter {
             }
         }
     }
+
+    /// Builds what a bulk load left for the end and refreshes the planner's statistics
+    /// after a large import; says what was written.
+    async fn finish(&mut self, tx: &Tx<'_>) -> StoreResult<ImportSummary> {
+        if self.refused {
+            return Err(backend(
+                "the import refused a record and must be rolled back",
+            ));
+        }
+        if let Some(indexes) = self.bulk.take() {
+            let started = std::time::Instant::now();
+            tx.batch_execute(&indexes.join(";\n")).await?;
+            tracing::debug!(elapsed = ?started.elapsed(), "bulk import: indexes built");
+        }
+        if self.summary.customers + self.summary.orders >= ANALYZE_AFTER {
+            // The planner's statistics would otherwise describe the tables before the
+            // import until autovacuum comes round; lists right after a large import need
+            // them (ANALYZE samples, so this takes seconds at millions of rows).
+            tx.batch_execute(
+                "ANALYZE customers, customer_emails, customer_search, customer_currency, orders,
+                     order_items",
+            )
+            .await?;
+        }
+        Ok(self.summary)
+    }
+}
+
+/// Imports of at least this many customers and orders refresh the planner's statistics.
+const ANALYZE_AFTER: u64 = 10_000;
+
+/// Whether the store holds no customers and no products (and so nothing that names them).
+async fn is_empty(tx: &Tx<'_>) -> StoreResult<bool> {
+    Ok(query_opt(
+        tx,
+        "SELECT 1 WHERE EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM products)",
+        &[],
+    )
+    .await?
+    .is_none())
+}
+
+/// Indexes a bulk load keeps up to date as it writes: their keys grow with the rows as
+/// they are written (a customer's addresses and meta data, an order's lines and refunds
+/// follow it), so each write appends at the end.
+const GROWING_INDEXES: [&str; 4] = [
+    "customer_emails_customer",
+    "customer_meta_customer",
+    "order_items_order",
+    "refunds_order",
+];
+
+/// Drops the secondary indexes of the data tables but [`GROWING_INDEXES`] and returns
+/// their definitions. Other sessions wait for the import to touch those tables (the drop
+/// locks them), and never see them without their indexes: the drop and the rebuild
+/// commit together.
+async fn drop_for_bulk(tx: &Tx<'_>) -> StoreResult<Vec<String>> {
+    let rows = query(
+        tx,
+        "SELECT c.relname::text, pg_get_indexdef(i.indexrelid)
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relnamespace = current_schema()::regnamespace
+           AND t.relname IN ('customers', 'customer_emails', 'customer_meta', 'customer_search',
+               'orders', 'order_items', 'refunds', 'subscriptions', 'download_grants',
+               'customer_currency')
+           AND NOT i.indisunique AND NOT i.indisprimary
+         ORDER BY c.relname",
+        &[],
+    )
+    .await?;
+    let mut definitions = Vec::new();
+    for row in rows {
+        let name: String = row.get(0);
+        if GROWING_INDEXES.contains(&name.as_str()) {
+            continue;
+        }
+        tx.batch_execute(&format!("DROP INDEX \"{name}\"")).await?;
+        definitions.push(row.get(1));
+    }
+    Ok(definitions)
 }
 
 fn kind_position(kind: RecordKind) -> usize {
