@@ -194,7 +194,9 @@ mod postgres_only {
         };
         let before = indexes().await;
         assert!(
-            before.iter().any(|(name, _)| name == "customer_search_trigrams"),
+            before
+                .iter()
+                .any(|(name, _)| name == "customer_search_trigrams"),
             "{before:?}"
         );
         let mut session = store.begin_import(ImportMode::Auto).await.unwrap();

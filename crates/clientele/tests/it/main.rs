@@ -1,11 +1,13 @@
 //! The binary's integration tests: the command line and `serve` as processes, hostile
 //! clients against the server, one customer read through every dialect of the whole
-//! server, and two servers on one PostgreSQL database.
+//! server, a store moved from SQLite to PostgreSQL, and two servers on one PostgreSQL
+//! database.
 
 mod cli;
 mod cross_dialect;
 #[cfg(unix)]
 mod hostile;
+mod moves;
 mod serve;
 mod transfer;
 mod two_servers;
