@@ -105,7 +105,11 @@ pub(crate) fn check_address(prefix: &str, address: &Address, errors: &mut Errors
         } else {
             ADDRESS_FIELD_CHARS
         };
-        errors.max_len(&format!("{prefix}.{name}"), value, max);
+        // The path is written out only for a value over the limit: this runs for every
+        // address of an import.
+        if value.len() > max {
+            errors.max_len(&format!("{prefix}.{name}"), value, max);
+        }
     }
 }
 

@@ -92,7 +92,9 @@ impl Errors {
 
     /// Checks a free-text field against a maximum length in characters.
     pub(crate) fn max_len(&mut self, path: &str, value: &str, max: usize) {
-        if value.chars().count() > max {
+        // A string has at least as many bytes as characters: most values are decided
+        // without counting.
+        if value.len() > max && value.chars().count() > max {
             self.push(path, FieldErrorKind::TooLong { max });
         }
     }

@@ -324,6 +324,7 @@ impl Writer {
             ImportMode::Auto if is_empty(conn)? => Some(drop_for_bulk(conn)?),
             _ => None,
         };
+        set_search_hash_size(conn, IMPORT_SEARCH_HASH_BYTES)?;
         Ok(Self {
             bulk,
             known: KnownIds::default(),
@@ -543,8 +544,26 @@ impl Writer {
         if let Some(dropped) = self.bulk.take() {
             build_after_bulk(conn, &dropped)?;
         }
+        set_search_hash_size(conn, DEFAULT_SEARCH_HASH_BYTES)?;
         Ok(self.summary)
     }
+}
+
+/// How many bytes of new search terms the search index gathers in memory during an
+/// import before it writes them out as a segment. Each segment written is merged with
+/// others later, so fewer, larger segments save most of the merging (FTS5's default is
+/// [`DEFAULT_SEARCH_HASH_BYTES`]).
+const IMPORT_SEARCH_HASH_BYTES: i64 = 48 * 1024 * 1024;
+/// FTS5's own default, put back at the end of an import (the setting is kept in the
+/// database; a rolled-back import takes its change back with it).
+const DEFAULT_SEARCH_HASH_BYTES: i64 = 1024 * 1024;
+
+fn set_search_hash_size(conn: &Connection, bytes: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO customer_search (customer_search, rank) VALUES ('hashsize', ?1)",
+    )?
+    .execute([bytes])?;
+    Ok(())
 }
 
 /// Ids at or above this are looked up every time: below it, a bitmap of at most
