@@ -12,17 +12,18 @@
 //! roles: SQLite's shared-cache mode would let several connections share it, but with
 //! table-level locks that fail instead of waiting; one connection is simpler and exact.
 //!
-//! Every call runs on tokio's blocking pool (`spawn_blocking`), never on the executor's
+//! Reads run on a fixed pool of reader threads, each owning one read-only connection and
+//! its prepared statements; writes run on tokio's blocking pool, never on the executor's
 //! threads. Writes run in an `IMMEDIATE` transaction; reads of several statements run in
 //! one read transaction so that a page and its total agree.
 //!
 //! # Bounded work
 //! At most [`SqliteStore::max_readers`] reads run at once (more would only share the
-//! same cores, each with its own page cache); further calls wait, without holding a
-//! thread, for a turn, as writes wait for the writer. A call whose future is dropped
-//! (the request's deadline passed, the client went away) stops waiting, or, once
-//! running, is stopped by SQLite's progress handler within a few thousand virtual machine
-//! steps: a write then rolls back.
+//! same cores, each with its own page cache); further reads wait in the pool's queue,
+//! without holding a thread, as writes wait for the writer. A call whose future is
+//! dropped (the request's deadline passed, the client went away) is skipped if it is
+//! still queued, or, once running, is stopped by SQLite's progress handler within a few
+//! thousand virtual machine steps: a write then rolls back.
 //!
 //! # Modules
 //! - `schema`: tables, indexes and migrations.
