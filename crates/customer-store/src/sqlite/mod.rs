@@ -29,6 +29,7 @@
 //! - `schema`: tables, indexes and migrations.
 //! - `customers`, `ledger`, `list`, `api_keys`: the statements, as functions over a
 //!   connection that the caller holds in a transaction.
+//! - `group_commit`: customer creates written several to a transaction.
 //! - `import`, `export`: sessions that hold a connection and a transaction on a thread
 //!   of their own across many calls.
 //! - `codec`: value conversions and error classification.
@@ -39,6 +40,7 @@ mod codec;
 mod customers;
 mod export;
 mod functions;
+mod group_commit;
 mod import;
 mod ledger;
 mod list;
@@ -133,6 +135,8 @@ struct Inner {
     importing: AtomicBool,
     /// `None` for an in-memory database, whose reads use the writer connection.
     readers: Option<Readers>,
+    /// Customer creates waiting to be written together (`group_commit`).
+    pending_creates: Mutex<Vec<group_commit::PendingCreate>>,
 }
 
 impl Inner {
@@ -142,6 +146,7 @@ impl Inner {
             write_turn: tokio::sync::Semaphore::new(1),
             importing: AtomicBool::new(false),
             readers,
+            pending_creates: Mutex::new(Vec::new()),
         }
     }
 }
@@ -411,16 +416,7 @@ impl CustomerStore for SqliteStore {
             ),
             None => None,
         };
-        inner_store
-            .write(move |conn| {
-                let options = customers::InsertOptions {
-                    password_hash: hash.as_deref(),
-                    ..customers::InsertOptions::default()
-                };
-                let id = customers::insert(conn, &new, &options)?;
-                customers::load(conn, id.0)
-            })
-            .await
+        group_commit::create(&inner_store.inner, new, hash).await
     }
 
     async fn customer(&self, id: CustomerId) -> StoreResult<Customer> {
