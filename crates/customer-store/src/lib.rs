@@ -151,6 +151,13 @@ pub trait CustomerStore: Send + Sync + 'static {
     async fn count_customers(&self, query: &CustomerQuery) -> StoreResult<u64>;
     /// The aggregates of one customer.
     async fn customer_stats(&self, id: CustomerId) -> StoreResult<CustomerStats>;
+    /// The customer with `id` and its aggregates (one record, as a single read shows
+    /// it). The default makes the two calls; a backend answers it in one trip.
+    async fn customer_record(&self, id: CustomerId) -> StoreResult<CustomerRecord> {
+        let customer = self.customer(id).await?;
+        let stats = self.customer_stats(id).await?;
+        Ok(CustomerRecord { customer, stats })
+    }
 
     /// Creates a product.
     async fn create_product(&self, new: NewProduct) -> StoreResult<Product>;

@@ -322,3 +322,133 @@ fn keys_changed_by_another_process_take_effect_while_serving() {
         "the other key still works"
     );
 }
+
+/// Sends `raw` and returns the status line, or `None` when the server is not there or
+/// closed the connection without an answer (as when it is killed mid-request).
+fn try_send(port: u16, raw: &[u8]) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    stream.write_all(raw).ok()?;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .map(str::to_owned)
+}
+
+/// Every create the server acknowledged with a 201 is in the database after the server
+/// is killed with SIGKILL in the middle of concurrent creates (which it writes several
+/// to a transaction): no answer goes out before the commit that holds its row.
+#[cfg(unix)]
+#[test]
+fn acknowledged_concurrent_creates_survive_kill_9() {
+    use base64::Engine as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+    let key = keys_cli(&db, &["create", "--kind", "woocommerce"]);
+    let credentials = format!(
+        "{}:{}",
+        key["consumer_key"].as_str().unwrap(),
+        key["consumer_secret"].as_str().unwrap()
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(credentials);
+    let port = free_port();
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_clientele"))
+            .args([
+                "serve",
+                "--trust-proxy",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--db")
+            .arg(&db)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while health(port).is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "no answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let clients: Vec<_> = (0..8)
+        .map(|client| {
+            let (stop, acknowledged, basic) =
+                (Arc::clone(&stop), Arc::clone(&acknowledged), basic.clone());
+            std::thread::spawn(move || {
+                for n in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let email = format!("kill-{client}-{n}@example.com");
+                    let body = format!(r#"{{"email":"{email}"}}"#);
+                    let request = format!(
+                        "POST /wp-json/wc/v3/customers HTTP/1.1\r\nHost: localhost\r\n\
+                         Authorization: Basic {basic}\r\nX-Forwarded-Proto: https\r\n\
+                         Content-Type: application/json\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    match try_send(port, request.as_bytes()) {
+                        Some(status) if status.contains(" 201 ") => {
+                            acknowledged.lock().unwrap().push(email);
+                        }
+                        Some(status) if status.is_empty() || status.starts_with("HTTP/1.1") => {}
+                        Some(other) => panic!("unexpected answer {other:?}"),
+                        None => {}
+                    }
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().unwrap().len() < 300 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "too few creates answered"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SIGKILL, with creates in flight.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_clientele"))
+        .arg("export")
+        .arg("--db")
+        .arg(&db)
+        .arg("--quiet")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let exported = String::from_utf8(output.stdout).unwrap();
+    let acknowledged = acknowledged.lock().unwrap();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|email| !exported.contains(&format!("\"{email}\"")))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged creates lost: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+}

@@ -119,12 +119,11 @@ async fn serve(
 /// The registered customer of an id argument: guests are not users.
 async fn registered(state: &AppState, arg: &CustomerArg) -> Outcome<(Customer, CustomerStats)> {
     let id = arg.id()?;
-    let customer = state.store.customer(id).await.faulted()?;
-    if customer.account.is_none() {
+    let record = state.store.customer_record(id).await.faulted()?;
+    if record.customer.account.is_none() {
         return Err(LegacyError::invalid_customer());
     }
-    let stats = state.store.customer_stats(id).await.faulted()?;
-    Ok((customer, stats))
+    Ok((record.customer, record.stats))
 }
 
 async fn by_email(state: &AppState, raw: &str) -> Outcome<(Customer, CustomerStats)> {

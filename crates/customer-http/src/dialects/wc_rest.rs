@@ -7,6 +7,7 @@
 //! after validation, as WordPress orders them.
 
 use customer_model::{Customer, CustomerId, CustomerStats, Timestamp, Username};
+use customer_store::CustomerRecord;
 use customer_wire::Fault;
 use customer_wire::Reply;
 use customer_wire::request::Incoming;
@@ -133,6 +134,24 @@ impl Call<'_> {
         }
     }
 
+    /// [`Self::registered`] with the customer's aggregates, read together.
+    async fn registered_record(&self, id: i64) -> Outcome<Option<CustomerRecord>> {
+        if id <= 0 {
+            return Ok(None);
+        }
+        match self
+            .state
+            .store
+            .customer_record(CustomerId(id))
+            .await
+            .faulted()
+        {
+            Ok(record) if record.customer.account.is_some() => Ok(Some(record)),
+            Ok(_) | Err(Fault::NotFound { .. }) => Ok(None),
+            Err(fault) => Err(fault.into()),
+        }
+    }
+
     async fn stats(&self, id: CustomerId) -> Outcome<CustomerStats> {
         Ok(self.state.store.customer_stats(id).await.faulted()?)
     }
@@ -180,12 +199,15 @@ async fn retrieve(call: &Call<'_>, path_id: i64) -> Outcome<Answer> {
     let id = decode::route_id(&call.params, path_id)?;
     decode::decode_retrieve(&call.params)?;
     call.permit(Action::View)?;
-    let customer = call
-        .registered(id)
+    let record = call
+        .registered_record(id)
         .await?
         .ok_or_else(RestError::invalid_id_get)?;
-    let stats = call.stats(customer.id).await?;
-    Ok(encode::item_answer(&call.context(), &customer, &stats))
+    Ok(encode::item_answer(
+        &call.context(),
+        &record.customer,
+        &record.stats,
+    ))
 }
 
 /// `POST /customers`.

@@ -280,6 +280,10 @@ impl CustomerStore for Counting {
         self.count("customer_stats");
         self.inner.customer_stats(id).await
     }
+    async fn customer_record(&self, id: CustomerId) -> StoreResult<CustomerRecord> {
+        self.count("customer_record");
+        self.inner.customer_record(id).await
+    }
     async fn create_product(&self, new: NewProduct) -> StoreResult<Product> {
         self.count("create_product");
         self.inner.create_product(new).await

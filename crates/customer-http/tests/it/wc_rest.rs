@@ -1141,8 +1141,9 @@ async fn wordpress_request_features() {
 
 /// The list answers from one store call: `list_customers` returns each customer with its
 /// aggregates, so no per-row query is made (v2's `orders_count`/`total_spent` included).
+/// A GET of one customer is one call too: `customer_record`.
 #[tokio::test]
-async fn a_v2_list_is_one_store_call() {
+async fn a_v2_list_and_a_get_one_are_one_store_call_each() {
     let (app, store) = App::counting();
     let (ck, cs) = app.woocommerce_key(KeyPermissions::ReadWrite).await;
     let send = |method: http::Method, target: String, body: String| {
@@ -1184,5 +1185,20 @@ async fn a_v2_list_is_one_store_call() {
         "count_customers",
     ] {
         assert_eq!(calls.get(per_row), None, "{per_row}: {calls:?}");
+    }
+    let first = answer.body[0]["id"].as_i64().expect("an id");
+    let one = app
+        .send(send(
+            http::Method::GET,
+            format!("/wp-json/wc/v2/customers/{first}"),
+            String::new(),
+        ))
+        .await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.body["id"], first);
+    let calls = store.take();
+    assert_eq!(calls.get("customer_record"), Some(&1), "{calls:?}");
+    for other in ["customer", "customer_stats"] {
+        assert_eq!(calls.get(other), None, "{other}: {calls:?}");
     }
 }

@@ -46,6 +46,9 @@ pub async fn create_and_get_round_trip(store: Store) {
     assert_eq!(created.billing.city, "Kraków");
 
     assert_eq!(store.customer(created.id).await.expect("by id"), created);
+    let record = store.customer_record(created.id).await.expect("record");
+    assert_eq!(record.customer, created);
+    assert_eq!(record.stats, CustomerStats::default());
     assert_eq!(
         store.customer_by_uuid(created.uuid).await.expect("by uuid"),
         created
@@ -108,6 +111,10 @@ pub async fn missing_records_are_not_found(store: Store) {
     );
     not_found(
         store.customer_stats(CustomerId(404)).await.map(drop),
+        "customer",
+    );
+    not_found(
+        store.customer_record(CustomerId(404)).await.map(drop),
         "customer",
     );
     not_found(store.delete_order(OrderId(404)).await, "order");

@@ -315,6 +315,9 @@ pub(crate) async fn assert_stats_recomputed(store: &Store, id: CustomerId) {
         .await
         .expect("list");
     assert_eq!(listed.items[0].stats, kept, "listed aggregates differ");
+    let record = store.customer_record(id).await.expect("record");
+    assert_eq!(record.stats, kept, "the record's aggregates differ");
+    assert_eq!(record.customer, store.customer(id).await.expect("customer"));
 }
 
 pub(crate) fn assert_invalid<T: std::fmt::Debug>(outcome: Result<T, StoreError>, field: &str) {

@@ -518,6 +518,20 @@ impl CustomerStore for PostgresStore {
         self.read(move |tx| Box::pin(list::stats(tx, id.0))).await
     }
 
+    async fn customer_record(&self, id: CustomerId) -> StoreResult<CustomerRecord> {
+        self.read(move |tx| {
+            Box::pin(async move {
+                let customer = customers::load(tx, id.0).await?;
+                let stats = ledger::load_stats(tx, &[id.0])
+                    .await?
+                    .remove(&id.0)
+                    .unwrap_or_default();
+                Ok(CustomerRecord { customer, stats })
+            })
+        })
+        .await
+    }
+
     async fn create_product(&self, new: NewProduct) -> StoreResult<Product> {
         self.write(|tx| {
             let new = new.clone();

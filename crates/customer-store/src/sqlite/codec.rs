@@ -65,6 +65,23 @@ fn conflict_field(message: &str) -> &'static str {
     }
 }
 
+/// How a read by ids names its rows: `= ?1` for one id, a plain index seek, and
+/// otherwise the ids as a JSON array through `json_each`, one statement whatever their
+/// number. Most reads are of one row (GET one); `json_each` costs them a virtual table
+/// and a temporary index each.
+pub(crate) fn id_set(ids: &[i64]) -> (&'static str, rusqlite::types::Value) {
+    match ids {
+        [id] => ("= ?1", rusqlite::types::Value::Integer(*id)),
+        _ => {
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            (
+                "IN (SELECT value FROM json_each(?1))",
+                rusqlite::types::Value::Text(format!("[{list}]")),
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -202,14 +202,14 @@ pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Custo
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let id_list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let (in_ids, id_list) = super::codec::id_set(ids);
     let mut by_id = std::collections::HashMap::with_capacity(ids.len());
     {
-        let mut rows = conn.prepare_cached(
+        let mut rows = conn.prepare_cached(&format!(
             "SELECT id, uuid, email, first_name, last_name, display_name, username, role,
                  password_hash, billing, shipping, avatar_url, created_at, modified_at
-             FROM customers WHERE id IN (SELECT value FROM json_each(?1))",
-        )?;
+             FROM customers WHERE id {in_ids}"
+        ))?;
         let mut rows = rows.query([&id_list])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
@@ -252,11 +252,11 @@ pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Custo
         }
     }
     {
-        let mut rows = conn.prepare_cached(
+        let mut rows = conn.prepare_cached(&format!(
             "SELECT customer_id, address FROM customer_emails
-             WHERE customer_id IN (SELECT value FROM json_each(?1)) AND position > 0
-             ORDER BY customer_id, position",
-        )?;
+             WHERE customer_id {in_ids} AND position > 0
+             ORDER BY customer_id, position"
+        ))?;
         let mut rows = rows.query([&id_list])?;
         while let Some(row) = rows.next()? {
             if let Some(customer) = by_id.get_mut(&row.get::<_, i64>(0)?) {
@@ -267,10 +267,10 @@ pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Custo
         }
     }
     {
-        let mut rows = conn.prepare_cached(
+        let mut rows = conn.prepare_cached(&format!(
             "SELECT customer_id, id, key, value FROM customer_meta
-             WHERE customer_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
-        )?;
+             WHERE customer_id {in_ids} ORDER BY id"
+        ))?;
         let mut rows = rows.query([&id_list])?;
         while let Some(row) = rows.next()? {
             if let Some(customer) = by_id.get_mut(&row.get::<_, i64>(0)?) {

@@ -64,7 +64,7 @@ fn run(
     // writer, held for the whole export.
     match &inner.readers {
         Some(readers) => {
-            let conn = match readers.take() {
+            let conn = match readers.open_connection() {
                 Ok(conn) => conn,
                 Err(error) => {
                     let _ = started.send(Err(error));

@@ -162,9 +162,10 @@ fn run(
 ) {
     inner.importing.store(true, Ordering::Release);
     let mut conn = lock(&inner.writer);
+    let mut answer = None;
     match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {
         Ok(settings) => {
-            serve(&mut conn, mode, started, commands);
+            answer = serve(&mut conn, mode, started, commands);
             settings.restore(&conn);
         }
         Err(error) => {
@@ -173,14 +174,22 @@ fn run(
     }
     drop(conn);
     inner.importing.store(false, Ordering::Release);
+    // Answered only now: a caller that writes right after its commit must find the
+    // writer free, not an import still holding it (its key stamp would be skipped).
+    if let Some(answer) = answer {
+        answer();
+    }
 }
+
+/// The answer to a commit or rollback, sent once the session has let go of the writer.
+type FinalAnswer = Box<dyn FnOnce() + Send>;
 
 fn serve(
     conn: &mut Connection,
     mode: ImportMode,
     started: oneshot::Sender<StoreResult<()>>,
     commands: Receiver<ImportCommand>,
-) {
+) -> Option<FinalAnswer> {
     let begun = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)
@@ -191,13 +200,13 @@ fn serve(
     let (tx, mut writer) = match begun {
         Ok(begun) => {
             if started.send(Ok(())).is_err() {
-                return;
+                return None;
             }
             begun
         }
         Err(error) => {
             let _ = started.send(Err(error));
-            return;
+            return None;
         }
     };
     while let Ok(command) = commands.recv() {
@@ -216,15 +225,19 @@ fn serve(
                     tx.commit().map(|()| summary).map_err(Into::into)
                 });
                 tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
-                let _ = reply.send(outcome);
-                return;
+                return Some(Box::new(move || {
+                    let _ = reply.send(outcome);
+                }));
             }
             ImportCommand::Rollback { reply } => {
-                let _ = reply.send(tx.rollback().map_err(Into::into));
-                return;
+                let outcome = tx.rollback().map_err(Into::into);
+                return Some(Box::new(move || {
+                    let _ = reply.send(outcome);
+                }));
             }
         }
     }
+    None
 }
 
 /// The writer connection's settings for the length of an import, and how to put them

@@ -14,8 +14,8 @@ use customer_model::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{
-    address_from_json, address_to_json, backend, currency_from, from_ts, invalid, new_uuid, now,
-    opt_ts, ts, uuid_from,
+    address_from_json, address_to_json, currency_from, from_ts, invalid, new_uuid, now, opt_ts, ts,
+    uuid_from,
 };
 use super::customers;
 use crate::values::{check_refund_amount, order_status, subscription_status};
@@ -562,11 +562,11 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let id_list = serde_json::to_string(ids).map_err(|e| backend(e.to_string()))?;
+    let (in_ids, id_list) = super::codec::id_set(ids);
     let mut by_id = HashMap::with_capacity(ids.len());
     {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE id IN (SELECT value FROM json_each(?1))"
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE id {in_ids}"
         ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
@@ -575,10 +575,10 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
         }
     }
     {
-        let mut statement = conn.prepare_cached(
+        let mut statement = conn.prepare_cached(&format!(
             "SELECT order_id, id, product_id, name, quantity, total FROM order_items
-             WHERE order_id IN (SELECT value FROM json_each(?1)) ORDER BY order_id, id",
-        )?;
+             WHERE order_id {in_ids} ORDER BY order_id, id"
+        ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
             if let Some(order) = by_id.get_mut(&row.get::<_, i64>(0)?) {
@@ -593,10 +593,10 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
         }
     }
     {
-        let mut statement = conn.prepare_cached(
+        let mut statement = conn.prepare_cached(&format!(
             "SELECT order_id, id, amount, created_at, reason FROM refunds
-             WHERE order_id IN (SELECT value FROM json_each(?1)) ORDER BY order_id, created_at, id",
-        )?;
+             WHERE order_id {in_ids} ORDER BY order_id, created_at, id"
+        ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
             if let Some(order) = by_id.get_mut(&row.get::<_, i64>(0)?) {
@@ -660,25 +660,25 @@ pub(crate) fn load_stats(
     conn: &Connection,
     ids: &[i64],
 ) -> StoreResult<HashMap<i64, CustomerStats>> {
-    let id_list = serde_json::to_string(ids).map_err(|e| backend(e.to_string()))?;
+    let (in_ids, id_list) = super::codec::id_set(ids);
     let mut stats: HashMap<i64, CustomerStats> = HashMap::with_capacity(ids.len());
     {
-        let mut statement = conn.prepare_cached(
+        let mut statement = conn.prepare_cached(&format!(
             "SELECT id, download_count FROM customers
-             WHERE id IN (SELECT value FROM json_each(?1))",
-        )?;
+             WHERE id {in_ids}"
+        ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
             stats.entry(row.get(0)?).or_default().download_count = row.get(1)?;
         }
     }
     {
-        let mut statement = conn.prepare_cached(
+        let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, currency, first_order_id, first_order_at, last_order_id,
                  last_order_at
-             FROM customer_currency WHERE customer_id IN (SELECT value FROM json_each(?1))
-             ORDER BY customer_id, currency",
-        )?;
+             FROM customer_currency WHERE customer_id {in_ids}
+             ORDER BY customer_id, currency"
+        ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
             let code: String = row.get(1)?;
@@ -699,10 +699,10 @@ pub(crate) fn load_stats(
         }
     }
     {
-        let mut statement = conn.prepare_cached(
+        let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, currency, status, orders, total, refunded
-             FROM customer_order_stats WHERE customer_id IN (SELECT value FROM json_each(?1))",
-        )?;
+             FROM customer_order_stats WHERE customer_id {in_ids}"
+        ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
             let code: String = row.get(1)?;
@@ -722,10 +722,10 @@ pub(crate) fn load_stats(
         }
     }
     {
-        let mut statement = conn.prepare_cached(
+        let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, status, count FROM customer_subscription_stats
-             WHERE customer_id IN (SELECT value FROM json_each(?1))",
-        )?;
+             WHERE customer_id {in_ids}"
+        ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
             if let Some(customer) = stats.get_mut(&row.get::<_, i64>(0)?) {
@@ -980,7 +980,12 @@ pub(crate) fn customer_downloads(
 /// The currencies any customer has an order in, by code.
 pub(crate) fn currencies(conn: &Connection) -> StoreResult<Vec<customer_model::Currency>> {
     let codes: Vec<String> = conn
-        .prepare_cached("SELECT DISTINCT currency FROM customer_currency ORDER BY currency")?
+        // The kept buyer counts: a handful of rows, where the buyers themselves are
+        // millions.
+        .prepare_cached(
+            "SELECT currency FROM currency_customer_counts WHERE customers > 0
+             ORDER BY currency",
+        )?
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     codes.iter().map(|code| currency_from(code)).collect()

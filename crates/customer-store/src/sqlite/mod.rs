@@ -12,22 +12,24 @@
 //! roles: SQLite's shared-cache mode would let several connections share it, but with
 //! table-level locks that fail instead of waiting; one connection is simpler and exact.
 //!
-//! Every call runs on tokio's blocking pool (`spawn_blocking`), never on the executor's
+//! Reads run on a fixed pool of reader threads, each owning one read-only connection and
+//! its prepared statements; writes run on tokio's blocking pool, never on the executor's
 //! threads. Writes run in an `IMMEDIATE` transaction; reads of several statements run in
 //! one read transaction so that a page and its total agree.
 //!
 //! # Bounded work
 //! At most [`SqliteStore::max_readers`] reads run at once (more would only share the
-//! same cores, each with its own page cache); further calls wait, without holding a
-//! thread, for a turn, as writes wait for the writer. A call whose future is dropped
-//! (the request's deadline passed, the client went away) stops waiting, or, once
-//! running, is stopped by SQLite's progress handler within a few thousand virtual machine
-//! steps: a write then rolls back.
+//! same cores, each with its own page cache); further reads wait in the pool's queue,
+//! without holding a thread, as writes wait for the writer. A call whose future is
+//! dropped (the request's deadline passed, the client went away) is skipped if it is
+//! still queued, or, once running, is stopped by SQLite's progress handler within a few
+//! thousand virtual machine steps: a write then rolls back.
 //!
 //! # Modules
 //! - `schema`: tables, indexes and migrations.
 //! - `customers`, `ledger`, `list`, `api_keys`: the statements, as functions over a
 //!   connection that the caller holds in a transaction.
+//! - `group_commit`: customer creates written several to a transaction.
 //! - `import`, `export`: sessions that hold a connection and a transaction on a thread
 //!   of their own across many calls.
 //! - `codec`: value conversions and error classification.
@@ -38,6 +40,7 @@ mod codec;
 mod customers;
 mod export;
 mod functions;
+mod group_commit;
 mod import;
 mod ledger;
 mod list;
@@ -45,7 +48,7 @@ mod schema;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -126,65 +129,125 @@ impl std::fmt::Debug for SqliteStore {
 struct Inner {
     writer: Mutex<Connection>,
     /// One permit: writes queue here, off the blocking pool, before taking the writer.
+    /// An in-memory database reads on the writer, so its reads take this turn too.
     write_turn: tokio::sync::Semaphore,
     /// An import session holds (or waits for) the writer connection.
     importing: AtomicBool,
     /// `None` for an in-memory database, whose reads use the writer connection.
     readers: Option<Readers>,
-    /// One permit per read that may run at once.
-    read_turns: tokio::sync::Semaphore,
-    max_readers: usize,
+    /// Customer creates waiting to be written together (`group_commit`).
+    pending_creates: Mutex<Vec<group_commit::PendingCreate>>,
 }
 
 impl Inner {
     fn new(writer: Connection, readers: Option<Readers>) -> Self {
-        // An in-memory database has one connection: its reads take turns with writes.
-        let max_readers = if readers.is_some() {
-            default_max_readers()
-        } else {
-            1
-        };
         Self {
             writer: Mutex::new(writer),
             write_turn: tokio::sync::Semaphore::new(1),
             importing: AtomicBool::new(false),
             readers,
-            read_turns: tokio::sync::Semaphore::new(max_readers),
-            max_readers,
+            pending_creates: Mutex::new(Vec::new()),
         }
     }
 }
 
+/// A read, run on a reader thread with that thread's connection (or the error of
+/// opening it).
+type ReadJob = Box<dyn FnOnce(StoreResult<&mut Connection>) + Send>;
+
+/// A fixed pool of reader threads, each owning one read-only connection (and so its
+/// prepared statements) for the life of the store, fed by one queue. A read is one
+/// hand-off to a thread that is already running, instead of a blocking-pool task that
+/// first has to find a connection; calls beyond the pool's size wait in the queue, not
+/// on threads of their own. The threads end when the store is dropped.
 struct Readers {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    /// Idle connections kept: as many as may run at once (more would never be taken
-    /// again). Computed once: `available_parallelism` reads cgroup files on every call.
-    keep_idle: usize,
+    jobs: mpsc::Sender<ReadJob>,
+    threads: usize,
 }
 
 impl Readers {
-    fn take(&self) -> StoreResult<Connection> {
-        if let Some(conn) = lock(&self.idle).pop() {
-            return Ok(conn);
+    fn start(path: PathBuf, threads: usize) -> StoreResult<Self> {
+        let (jobs, queue) = mpsc::channel::<ReadJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        for number in 0..threads {
+            let queue = Arc::clone(&queue);
+            let path = path.clone();
+            std::thread::Builder::new()
+                .name(format!("clientele-read-{number}"))
+                .spawn(move || serve_reads(&path, &queue))
+                .map_err(|e| backend(format!("cannot start a reader thread: {e}")))?;
         }
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(unavailable)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        functions::register(&conn)?;
-        Ok(conn)
+        Ok(Self {
+            path,
+            jobs,
+            threads,
+        })
     }
 
-    fn put_back(&self, conn: Connection) {
-        let mut idle = lock(&self.idle);
-        if idle.len() < self.keep_idle {
-            idle.push(conn);
+    /// A connection of its own, outside the pool (an export holds one for minutes).
+    fn open_connection(&self) -> StoreResult<Connection> {
+        open_reader(&self.path)
+    }
+}
+
+/// A reader thread: opens its connection on the first job (so that an error reaches a
+/// caller), then runs jobs until the store is gone.
+fn serve_reads(path: &Path, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
+    let mut conn: Option<Connection> = None;
+    loop {
+        // Waiting threads queue on the mutex; the one holding it waits for a job.
+        let Ok(job) = lock(queue).recv() else {
+            return;
+        };
+        if conn.is_none() {
+            match open_reader(path) {
+                Ok(opened) => conn = Some(opened),
+                Err(error) => {
+                    job(Err(error));
+                    continue;
+                }
+            }
+        }
+        let Some(open) = conn.as_mut() else {
+            continue;
+        };
+        // A panic drops the job's reply, which its caller sees as an error; the thread
+        // and its connection (whose transaction ended with the job) serve on.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Ok(open))));
+        if outcome.is_err() {
+            conn = None;
         }
     }
+}
+
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(unavailable)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    functions::register(&conn)?;
+    Ok(conn)
+}
+
+/// Runs `work` in a read transaction. `BEGIN` and `COMMIT` go through the statement
+/// cache: rusqlite's `Transaction` parses them anew on every call.
+fn in_read_transaction<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+    let out = work(conn);
+    let end = conn.prepare_cached("COMMIT")?.execute([]);
+    if end.is_err() && !conn.is_autocommit() {
+        conn.execute_batch("ROLLBACK")?;
+    }
+    let out = out?;
+    end?;
+    Ok(out)
 }
 
 /// Locks `mutex`. A panic while holding a connection leaves no half-done work (an open
@@ -232,15 +295,9 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let mut writer = Connection::open(&path).map_err(unavailable)?;
         configure_writer(&mut writer, true)?;
+        let readers = Readers::start(path, default_max_readers())?;
         Ok(Self {
-            inner: Arc::new(Inner::new(
-                writer,
-                Some(Readers {
-                    path,
-                    idle: Mutex::new(Vec::new()),
-                    keep_idle: default_max_readers(),
-                }),
-            )),
+            inner: Arc::new(Inner::new(writer, Some(readers))),
         })
     }
 
@@ -255,7 +312,10 @@ impl SqliteStore {
 
     /// How many reads run at once; further reads wait for a turn.
     pub fn max_readers(&self) -> usize {
-        self.inner.max_readers
+        self.inner
+            .readers
+            .as_ref()
+            .map_or(1, |readers| readers.threads)
     }
 
     /// The schema version of this build (`PRAGMA user_version` after opening).
@@ -301,7 +361,8 @@ impl SqliteStore {
         .map_err(|e| backend(format!("store task failed: {e}")))?
     }
 
-    /// Runs `work` in a read transaction on the blocking pool.
+    /// Runs `work` in a read transaction on a reader thread (on the blocking pool with
+    /// the one connection of an in-memory database).
     async fn read<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -309,27 +370,29 @@ impl SqliteStore {
     {
         let cancelled = Arc::new(AtomicBool::new(false));
         let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
-        let _turn = self.inner.read_turns.acquire().await.map_err(closed)?;
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || match &inner.readers {
-            Some(readers) => {
-                let mut conn = readers.take()?;
-                let out = watched(&mut conn, &cancelled, |conn| {
-                    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-                    let out = work(&tx);
-                    tx.finish()?;
-                    out
-                });
-                readers.put_back(conn);
-                out
-            }
-            None => {
+        let Some(readers) = &self.inner.readers else {
+            let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
+            let inner = Arc::clone(&self.inner);
+            return tokio::task::spawn_blocking(move || {
                 let mut conn = lock(&inner.writer);
                 watched(&mut conn, &cancelled, |conn| work(conn))
-            }
-        })
-        .await
-        .map_err(|e| backend(format!("store task failed: {e}")))?
+            })
+            .await
+            .map_err(|e| backend(format!("store task failed: {e}")))?;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let out = conn
+                .and_then(|conn| watched(conn, &cancelled, |conn| in_read_transaction(conn, work)));
+            let _ = reply.send(out);
+        });
+        readers
+            .jobs
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        answer
+            .await
+            .map_err(|_| backend("a reader thread failed"))?
     }
 }
 
@@ -353,16 +416,7 @@ impl CustomerStore for SqliteStore {
             ),
             None => None,
         };
-        inner_store
-            .write(move |conn| {
-                let options = customers::InsertOptions {
-                    password_hash: hash.as_deref(),
-                    ..customers::InsertOptions::default()
-                };
-                let id = customers::insert(conn, &new, &options)?;
-                customers::load(conn, id.0)
-            })
-            .await
+        group_commit::create(&inner_store.inner, new, hash).await
     }
 
     async fn customer(&self, id: CustomerId) -> StoreResult<Customer> {
@@ -415,6 +469,17 @@ impl CustomerStore for SqliteStore {
 
     async fn customer_stats(&self, id: CustomerId) -> StoreResult<CustomerStats> {
         self.read(move |conn| list::stats(conn, id.0)).await
+    }
+
+    async fn customer_record(&self, id: CustomerId) -> StoreResult<CustomerRecord> {
+        self.read(move |conn| {
+            let customer = customers::load(conn, id.0)?;
+            let stats = ledger::load_stats(conn, &[id.0])?
+                .remove(&id.0)
+                .unwrap_or_default();
+            Ok(CustomerRecord { customer, stats })
+        })
+        .await
     }
 
     async fn create_product(&self, new: NewProduct) -> StoreResult<Product> {
@@ -612,54 +677,84 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    /// A read whose caller gives up (a deadline, a client that went away) stops in the
-    /// database, and its connection returns to the pool, instead of running on.
+    /// Counting to ten billion takes minutes.
+    fn count_for_minutes(conn: &Connection) -> StoreResult<()> {
+        conn.query_row(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+                                     WHERE i < 10000000000)
+             SELECT count(*) FROM n",
+            [],
+            |row| row.get::<_, i64>(0),
+        )?;
+        Ok(())
+    }
+
+    /// Reads whose callers give up (a deadline, a client that went away) stop in the
+    /// database and free their reader threads, instead of running on.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_dropped_call_stops_its_statement() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
-        let readers = || lock(&store.inner.readers.as_ref().unwrap().idle).len();
-        // Counting to ten billion takes minutes.
-        let slow = store.read(|conn| {
-            conn.query_row(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
-                                         WHERE i < 10000000000)
-                 SELECT count(*) FROM n",
-                [],
-                |row| row.get::<_, i64>(0),
-            )?;
-            Ok(())
-        });
-        let outcome = tokio::time::timeout(Duration::from_millis(300), slow).await;
-        assert!(outcome.is_err(), "the statement should still be running");
-        let dropped = Instant::now();
-        while readers() == 0 {
-            assert!(
-                dropped.elapsed() < Duration::from_secs(5),
-                "the statement went on after its caller left"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let slow: Vec<_> = (0..store.max_readers())
+            .map(|_| {
+                tokio::spawn({
+                    let store = store.clone();
+                    async move { store.read(count_for_minutes).await }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for call in &slow {
+            assert!(!call.is_finished(), "the statement should still be running");
+            call.abort();
         }
-        // The connection carries no handler into its next call.
-        store.health().await.unwrap();
+        let dropped = Instant::now();
+        // Every thread was busy: this read is served only once one of them is free.
+        tokio::time::timeout(Duration::from_secs(5), store.health())
+            .await
+            .expect("the statements went on after their callers left")
+            .unwrap();
+        assert!(dropped.elapsed() < Duration::from_secs(5));
+        // The connections carry no handler into their next calls.
+        for _ in 0..store.max_readers() {
+            store.health().await.unwrap();
+        }
     }
 
-    /// Reads beyond the limit wait for a turn; a waiting read that is dropped leaves
-    /// no trace.
+    /// Reads beyond the pool's threads wait in its queue; a waiting read that is
+    /// dropped leaves no trace.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn reads_take_turns() {
+    async fn reads_beyond_the_pool_wait_their_turn() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
-        let turns: Vec<_> = (0..store.max_readers())
-            .map(|_| store.inner.read_turns.try_acquire().unwrap())
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let released = Arc::new(Mutex::new(released));
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let busy: Vec<_> = (0..store.max_readers())
+            .map(|_| {
+                let store = store.clone();
+                let released = Arc::clone(&released);
+                let running = Arc::clone(&running);
+                tokio::spawn(async move {
+                    store
+                        .read(move |_| {
+                            running.fetch_add(1, Ordering::SeqCst);
+                            let _ = lock(&released).recv();
+                            Ok(())
+                        })
+                        .await
+                })
+            })
             .collect();
-        let waiting = tokio::time::timeout(Duration::from_millis(100), store.health()).await;
-        assert!(waiting.is_err(), "a read ran without a turn");
-        drop(turns);
+        while running.load(Ordering::SeqCst) < store.max_readers() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let waiting = tokio::time::timeout(Duration::from_millis(200), store.health()).await;
+        assert!(waiting.is_err(), "a read ran beyond the pool's threads");
+        drop(release);
+        for call in busy {
+            call.await.unwrap().unwrap();
+        }
         store.health().await.unwrap();
-        assert_eq!(
-            store.inner.read_turns.available_permits(),
-            store.max_readers()
-        );
     }
 }
