@@ -12,7 +12,8 @@ use super::errors::CATALOGUE;
 use crate::catalogue::{ParamKind, Parameter};
 use crate::contract::{Api, Operation, RETRY_AFTER, ResponseDoc, Route, schema_ref};
 
-const FORMATS: [&str; 2] = ["json", "xml"];
+/// `format`'s values; empty is JSON, as when it is absent.
+const FORMATS: [&str; 3] = ["json", "xml", ""];
 
 /// The parameters of `customers` in `version` (credentials are security schemes).
 pub fn parameters(version: Version) -> Vec<Parameter> {
@@ -77,9 +78,22 @@ pub fn parameters(version: Version) -> Vec<Parameter> {
         kind: ParamKind::OneOf(&FORMATS),
         default: Some("json"),
         required: false,
-        description: "`json` (pretty-printed) or `xml` (EDD's XML, sent as `text/html`).",
+        description: "`json` (pretty-printed; also when empty) or `xml` (EDD's XML, sent as `text/html`).",
     });
     params
+}
+
+/// The variables of [`parameters`] as a form body's fields.
+fn form_schema(version: Version) -> Value {
+    let properties: Map<String, Value> = parameters(version)
+        .iter()
+        .map(|param| {
+            let mut schema = crate::contract::param_schema(&param.kind);
+            schema["description"] = json!(param.description);
+            (param.name.to_owned(), schema)
+        })
+        .collect();
+    json!({"type": "object", "properties": properties})
 }
 
 fn closed(properties: Map<String, Value>) -> Value {
@@ -191,16 +205,32 @@ pub fn api(version: Version) -> Api {
         }
         responses.push(error);
     }
-    let operation = Operation {
+    let get = Operation {
         method: "GET",
         id: "listCustomers".into(),
         summary: "List customers (guests too), or find one.".into(),
-        description: "EDD reads the same variables from a form body, on any method; a \
-                      variable sent in both with different values is refused."
+        description: "EDD reads the same variables from a form body too, on any method \
+                      (`POST` shows it); a variable sent in both with different values is \
+                      refused."
             .into(),
         query: parameters(version),
         body: None,
         body_required: false,
+        body_form: false,
+        secured: true,
+        responses: responses.clone(),
+    };
+    let post = Operation {
+        method: "POST",
+        id: "listCustomersByForm".into(),
+        summary: "The same, with the variables in a form body.".into(),
+        description: "WordPress reads query variables from the form body as from the \
+                      query string; the credentials stay in the query string here."
+            .into(),
+        query: Vec::new(),
+        body: Some(form_schema(version)),
+        body_required: false,
+        body_form: true,
         secured: true,
         responses,
     };
@@ -246,7 +276,7 @@ pub fn api(version: Version) -> Api {
         routes: vec![Route {
             path: format!("/edd-api/{number}/customers/"),
             path_params: Vec::new(),
-            operations: vec![operation],
+            operations: vec![get, post],
         }],
     }
 }

@@ -13,7 +13,7 @@ use super::{BULK_LIMIT, DEFAULT_PAGE_SIZE};
 use crate::catalogue::{CatalogueEntry, ParamKind, Parameter};
 use crate::contract::{
     Api, HeaderDoc, Operation, PathParam, RETRY_AFTER, ResponseDoc, Route, error_responses,
-    schema_ref, with_max_chars,
+    object_or_ignored, schema_ref, with_max_chars,
 };
 
 use super::encode::CUSTOMER_FIELDS;
@@ -258,10 +258,27 @@ fn address_input(names: &[&str]) -> Value {
             ((*name).to_owned(), schema)
         })
         .collect();
-    json!({"type": "object", "properties": properties})
+    object_or_ignored(json!({"type": "object", "properties": properties}))
 }
 
+/// A create or edit body. An edit whose `customer` is not an object changes nothing and
+/// succeeds; a create then misses its `email`.
 fn customer_input(create: bool) -> Value {
+    let customer = customer_fields(create);
+    let customer = if create {
+        customer
+    } else {
+        object_or_ignored(customer)
+    };
+    json!({
+        "type": "object",
+        "properties": {"customer": customer},
+        "required": ["customer"],
+    })
+}
+
+/// The customer object of [`customer_input`].
+fn customer_fields(create: bool) -> Value {
     let mut properties = Map::new();
     for name in ["email", "first_name", "last_name", "username", "password"] {
         properties.insert(name.into(), with_max_chars(scalar(), name));
@@ -274,20 +291,24 @@ fn customer_input(create: bool) -> Value {
         customer["properties"]["email"] =
             with_max_chars(json!({"type": "string", "format": "email"}), "email");
     }
-    json!({
-        "type": "object",
-        "properties": {"customer": customer},
-        "required": ["customer"],
-    })
+    customer
 }
 
+/// A bulk body: `customers` is a list, or an object read by its values; an item that is
+/// not an object is one without fields (it fails in place, missing its `email`).
 fn bulk_input() -> Value {
-    let mut item = customer_input(false)["properties"]["customer"].clone();
+    let mut item = customer_fields(false);
     item["properties"]["id"] =
         json!({"type": "integer", "description": "The customer to edit; absent or 0 creates one."});
+    let item = object_or_ignored(item);
     json!({
         "type": "object",
-        "properties": {"customers": {"type": "array", "items": item, "maxItems": BULK_LIMIT}},
+        "properties": {"customers": {
+            "anyOf": [
+                {"type": "array", "items": item, "maxItems": BULK_LIMIT},
+                {"type": "object", "additionalProperties": item, "maxProperties": BULK_LIMIT},
+            ],
+        }},
         "required": ["customers"],
     })
 }
@@ -366,10 +387,30 @@ fn operation(spec: Spec) -> Operation {
         description: String::new(),
         query: spec.query,
         body_required: spec.body.is_some(),
+        body_form: false,
         body: spec.body,
         secured: true,
         responses,
     }
+}
+
+/// The create answer's links, for stateful testing: the new customer read, edited,
+/// deleted, its orders and downloads listed, by the `customer.id` answered.
+fn created_links(response: ResponseDoc) -> ResponseDoc {
+    let id = json!("$response.body#/customer/id");
+    let mut response = response;
+    for (name, operation_id) in [
+        ("GetCustomer", "getCustomer"),
+        ("EditCustomer", "editCustomer"),
+        ("EditCustomerPatch", "editCustomer_patch"),
+        ("EditCustomerPost", "editCustomer_post"),
+        ("DeleteCustomer", "deleteCustomer"),
+        ("ListCustomerOrders", "listCustomerOrders"),
+        ("ListCustomerDownloads", "listCustomerDownloads"),
+    ] {
+        response = response.with_link(name, operation_id, &[("id", id.clone())]);
+    }
+    response
 }
 
 fn customer_ok(status: u16, description: &str) -> ResponseDoc {
@@ -458,7 +499,7 @@ pub fn api() -> Api {
                     summary: "Create a customer.",
                     query: Vec::new(),
                     body: Some(customer_input(true)),
-                    ok: customer_ok(201, "The customer created."),
+                    ok: created_links(customer_ok(201, "The customer created.")),
                     errors: WRITE_ERRORS,
                 }),
             ],
