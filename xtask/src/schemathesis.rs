@@ -41,20 +41,24 @@ pub(crate) const CHECKS: [&str; 8] = [
 
 /// The hooks module: `positive_data_acceptance` with the originals' refusals of valid
 /// requests that depend on stored data or on a rule between two parameters let through
-/// (`clientele_positive_data_acceptance`).
+/// (`clientele_positive_data_acceptance`), and `negative_data_rejection` without the
+/// queries that repeat a key, of which PHP reads the last value only
+/// (`clientele_negative_data_rejection`).
 const HOOKS: &str = include_str!("../schemathesis/clientele_hooks.py");
 
-/// The checks run for `slug`: [`CHECKS`], with `positive_data_acceptance` as the hooks
-/// module refines it, and without `unsupported_method` where the original answers a
-/// method it does not serve otherwise than with 405 (WordPress `404 rest_no_route`,
-/// wc-api/v3 `400 woocommerce_api_unsupported_method`, EDD the same answer to any
-/// method; each dialect's page lists this).
+/// The checks run for `slug`: [`CHECKS`], with `positive_data_acceptance` and
+/// `negative_data_rejection` as the hooks module refines them, and without
+/// `unsupported_method` where the original answers a method it does not serve otherwise
+/// than with 405 (WordPress `404 rest_no_route`, wc-api/v3 `400
+/// woocommerce_api_unsupported_method`, EDD the same answer to any method; each dialect's
+/// page lists this).
 pub(crate) fn checks_for(slug: &str) -> Vec<&'static str> {
     CHECKS
         .iter()
         .filter(|check| **check != "unsupported_method" || slug == "easycart-v1")
         .map(|check| match *check {
             "positive_data_acceptance" => "clientele_positive_data_acceptance",
+            "negative_data_rejection" => "clientele_negative_data_rejection",
             other => other,
         })
         .collect()

@@ -6,11 +6,27 @@
 use serde_json::{Map, Value, json};
 
 use super::Version;
-use super::decode::DATE_VALUES;
 use super::encode::{STATS_FIELDS, V1_INFO_FIELDS, V2_INFO_FIELDS};
 use super::errors::CATALOGUE;
 use crate::catalogue::{ParamKind, Parameter};
 use crate::contract::{Api, Operation, RETRY_AFTER, ResponseDoc, Route, schema_ref};
+
+/// v2's `date` values: the decoder's `DATE_VALUES`, and empty for no filter.
+const DATES: [&str; 13] = [
+    "today",
+    "yesterday",
+    "this_week",
+    "last_week",
+    "last_30_days",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "range",
+    "",
+];
 
 /// `format`'s values; empty is JSON, as when it is absent.
 const FORMATS: [&str; 3] = ["json", "xml", ""];
@@ -52,10 +68,10 @@ pub fn parameters(version: Version) -> Vec<Parameter> {
         params.extend([
             Parameter {
                 name: "date",
-                kind: ParamKind::OneOf(&DATE_VALUES),
+                kind: ParamKind::OneOf(&DATES),
                 default: None,
                 required: false,
-                description: "Customers created in a named period of the site's calendar, or in `range` (`startdate` to `enddate`).",
+                description: "Customers created in a named period of the site's calendar, or in `range` (`startdate` to `enddate`); empty for no filter.",
             },
             Parameter {
                 name: "startdate",
@@ -284,7 +300,13 @@ pub fn api(version: Version) -> Api {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edd::decode::QUERY_VARS;
+    use crate::edd::decode::{DATE_VALUES, QUERY_VARS};
+
+    #[test]
+    fn dates_are_the_decoders_and_empty() {
+        assert_eq!(DATES[..DATES.len() - 1], DATE_VALUES);
+        assert_eq!(DATES[DATES.len() - 1], "");
+    }
 
     #[test]
     fn parameters_are_the_query_variables_the_decoder_reads() {

@@ -254,21 +254,33 @@ fn address_input(names: &[&str]) -> Value {
     let properties: Map<String, Value> = names
         .iter()
         .map(|name| {
-            let schema = with_max_chars(scalar(), &format!("address.{name}"));
+            let schema = if *name == "email" {
+                // WooCommerce refuses one `is_email` refuses (`customer_invalid_billing_email`).
+                json!({"type": ["string", "null"], "format": "email"})
+            } else {
+                scalar()
+            };
+            let schema = with_max_chars(schema, &format!("address.{name}"));
             ((*name).to_owned(), schema)
         })
         .collect();
     object_or_ignored(json!({"type": "object", "properties": properties}))
 }
 
-/// A create or edit body. An edit whose `customer` is not an object changes nothing and
-/// succeeds; a create then misses its `email`.
+/// A create or edit body. An edit whose `customer` is a scalar or a list changes nothing
+/// and succeeds (a `null` one is missing: `isset` is false); a create then misses its
+/// `email`.
 fn customer_input(create: bool) -> Value {
     let customer = customer_fields(create);
     let customer = if create {
         customer
     } else {
-        object_or_ignored(customer)
+        json!({
+            "anyOf": [
+                customer,
+                {"not": {"type": ["object", "null"]}, "description": "Read as no fields."},
+            ],
+        })
     };
     json!({
         "type": "object",
@@ -286,11 +298,14 @@ fn customer_fields(create: bool) -> Value {
     properties.insert("billing_address".into(), address_input(&ADDRESS));
     properties.insert("shipping_address".into(), address_input(&ADDRESS[..9]));
     let mut customer = json!({"type": "object", "properties": properties});
-    if create {
+    // WooCommerce refuses an address `is_email` refuses (`customer_invalid_email`); an
+    // edit without one (`null`) keeps the stored one.
+    customer["properties"]["email"] = if create {
         customer["required"] = json!(["email"]);
-        customer["properties"]["email"] =
-            with_max_chars(json!({"type": "string", "format": "email"}), "email");
-    }
+        with_max_chars(json!({"type": "string", "format": "email"}), "email")
+    } else {
+        with_max_chars(json!({"type": ["string", "null"], "format": "email"}), "email")
+    };
     customer
 }
 
@@ -305,9 +320,10 @@ fn bulk_input() -> Value {
         "type": "object",
         "properties": {"customers": {
             "anyOf": [
-                {"type": "array", "items": item, "maxItems": BULK_LIMIT},
-                {"type": "object", "additionalProperties": item, "maxProperties": BULK_LIMIT},
+                {"type": "array", "items": item},
+                {"type": "object", "additionalProperties": item},
             ],
+            "description": format!("At most {BULK_LIMIT} items (413 past it)."),
         }},
         "required": ["customers"],
     })
@@ -427,8 +443,9 @@ const WRITE_ERRORS: &[u16] = &[400, 401, 403, 404, 413, 500, 503];
 fn id_param() -> Vec<PathParam> {
     vec![PathParam {
         name: "id",
-        schema: json!({"type": "integer", "minimum": 0}),
-        description: "The customer's id (read with `absint`).",
+        // 0 matches the route and is refused (404, or 400 on an edit).
+        schema: json!({"type": "integer", "minimum": 1}),
+        description: "The customer's id.",
     }]
 }
 
