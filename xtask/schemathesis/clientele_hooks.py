@@ -1,9 +1,9 @@
 """schemathesis hooks for `cargo xtask schemathesis`.
 
 `clientele_negative_data_rejection` is schemathesis's `negative_data_rejection`, except
-for a query that repeats a key: PHP keeps the last value only, so a parameter
-schemathesis sends as an object (`number=x&number=`) reaches the server as its last value,
-which may be valid.
+for a query parameter sent as an object or a list: its serialisation (repeated keys, of
+which PHP keeps the last value; an empty object as `number=`) reaches the server as one
+plain value, which may be valid.
 
 `clientele_positive_data_acceptance` is schemathesis's `positive_data_acceptance` with one
 exception: it lets through the refusals of valid requests that the originals make
@@ -84,8 +84,12 @@ def _repeats_a_query_key(response) -> bool:
     return len(names) != len(set(names))
 
 
+def _structured_query_value(case) -> bool:
+    return any(isinstance(value, (dict, list)) for value in (case.query or {}).values())
+
+
 @schemathesis.check
 def clientele_negative_data_rejection(ctx, response, case):
-    if _repeats_a_query_key(response):
+    if _repeats_a_query_key(response) or _structured_query_value(case):
         return None
     return negative_data_rejection(ctx, response, case)

@@ -36,10 +36,8 @@ pub fn parameters(version: Version) -> Vec<Parameter> {
     let mut params = vec![
         Parameter {
             name: "number",
-            kind: ParamKind::Integer {
-                min: None,
-                max: None,
-            },
+            // A whole number, or empty for the default.
+            kind: ParamKind::Pattern("^\\s*(-?[0-9]+)?\\s*$"),
             default: Some("10"),
             required: false,
             description: "Customers per page; `-1` for all of them (v1 also reads `0` so).",

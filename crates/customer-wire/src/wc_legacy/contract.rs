@@ -300,22 +300,32 @@ fn customer_fields(create: bool) -> Value {
     let mut customer = json!({"type": "object", "properties": properties});
     // WooCommerce refuses an address `is_email` refuses (`customer_invalid_email`); an
     // edit without one (`null`) keeps the stored one.
+    // (`false` is no address either, as PHP's `isset` and `empty` read it.)
     customer["properties"]["email"] = if create {
         customer["required"] = json!(["email"]);
         with_max_chars(json!({"type": "string", "format": "email"}), "email")
     } else {
-        with_max_chars(json!({"type": ["string", "null"], "format": "email"}), "email")
+        json!({"anyOf": [
+            with_max_chars(json!({"type": "string", "format": "email"}), "email"),
+            {"type": "null"},
+            {"const": false},
+        ]})
     };
+    if !create {
+        // An edit never changes the username, so it is not read at all.
+        customer["properties"]["username"] = scalar();
+    }
     customer
 }
 
-/// A bulk body: `customers` is a list, or an object read by its values; an item that is
-/// not an object is one without fields (it fails in place, missing its `email`).
+/// A bulk body: `customers` is a list, or an object read by its values. Items are not
+/// checked as a whole: one that fails (not an object, a bad field) is answered in place
+/// with its error, so any item is accepted here.
 fn bulk_input() -> Value {
     let mut item = customer_fields(false);
     item["properties"]["id"] =
         json!({"type": "integer", "description": "The customer to edit; absent or 0 creates one."});
-    let item = object_or_ignored(item);
+    let item = json!({"anyOf": [item, {"description": "Anything else fails in place."}]});
     json!({
         "type": "object",
         "properties": {"customers": {
@@ -464,7 +474,7 @@ pub fn api() -> Api {
         })
     };
     let bulk = |method, id| {
-        operation(Spec {
+        let mut bulk = operation(Spec {
             method,
             id,
             summary: "Create and edit customers in one request (items with an `id` are edited).",
@@ -476,17 +486,19 @@ pub fn api() -> Api {
                 schema_ref("BulkResult"),
             ),
             errors: WRITE_ERRORS,
-        })
+        });
+        // Whatever the method.
+        bulk.responses.insert(
+            1,
+            ResponseDoc::json(
+                201,
+                "Each item's customer or error, when the first item was a create.",
+                schema_ref("BulkResult"),
+            ),
+        );
+        bulk
     };
-    let mut bulk_post = bulk("POST", "bulkCustomers");
-    bulk_post.responses.insert(
-        1,
-        ResponseDoc::json(
-            201,
-            "Each item's customer or error, when the first item was a create.",
-            schema_ref("BulkResult"),
-        ),
-    );
+    let bulk_post = bulk("POST", "bulkCustomers");
     let routes = vec![
         Route {
             path: base.into(),
