@@ -1,7 +1,8 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks, in order: formatting, lints, docs, tests (the tidy tests
-//!   of [`tidy`] among them), unreferenced snapshots, conformance, a short fuzzing run.
+//!   of [`tidy`] among them), unreferenced snapshots, conformance, schemathesis against
+//!   every OpenAPI document, a short fuzzing run.
 //! - `conformance`: replays `fixtures/conformance/` against a live server.
 //! - `fuzz`: builds the fuzz targets of `fuzz/` and runs each for a while (`cargo xtask
 //!   fuzz --help`).
@@ -46,6 +47,10 @@ fn main() -> ExitCode {
 /// How long CI runs each fuzz target: long enough to run every seed and mutate them
 /// for a while, short enough that the whole CI run stays well under its 30 minutes.
 const CI_FUZZ_SECONDS: u32 = 8;
+
+/// How long CI runs schemathesis per dialect: with the server's start and the venv's
+/// install, about three minutes for the six documents on a 2-core machine.
+const CI_SCHEMATHESIS_SECONDS: u32 = 12;
 
 /// One CI step: a name, cargo's arguments, and extra environment.
 type Step = (
@@ -137,6 +142,22 @@ fn ci() -> ExitCode {
                 eprintln!("==> conformance on {backend:?} could not run: {error:#}");
                 return ExitCode::FAILURE;
             }
+        }
+    }
+    eprintln!("==> schemathesis: cargo xtask schemathesis --max-time {CI_SCHEMATHESIS_SECONDS}");
+    let contracts = schemathesis::Options {
+        max_time: CI_SCHEMATHESIS_SECONDS,
+        ..schemathesis::Options::default()
+    };
+    match schemathesis::run(&contracts) {
+        Ok(true) => {}
+        Ok(false) => {
+            eprintln!("==> schemathesis found failures");
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("==> schemathesis could not run: {error:#}");
+            return ExitCode::FAILURE;
         }
     }
     eprintln!("==> fuzz: cargo xtask fuzz --seconds {CI_FUZZ_SECONDS}");

@@ -113,9 +113,11 @@ impl TextSearch {
     /// Whether any stored value can contain the term: no value is longer than
     /// [`crate::limits::SEARCH_TERM_CHARS`], so a longer term matches no customer (as a
     /// `LIKE '%…%'` longer than the column's width matches no row in WordPress) and a
-    /// store answers without looking. An id match (`match_id`) is unaffected.
+    /// store answers without looking. A term with a NUL character matches no value either:
+    /// PostgreSQL's text cannot hold one, SQLite's full-text queries cannot spell one, and
+    /// both backends answer alike. An id match (`match_id`) is unaffected.
     pub fn term_fits(&self) -> bool {
-        self.term.chars().count() <= crate::limits::SEARCH_TERM_CHARS
+        self.term.chars().count() <= crate::limits::SEARCH_TERM_CHARS && !self.term.contains('\0')
     }
 
     /// Whether the term is long enough for the trigram index.

@@ -17,6 +17,14 @@ pub(crate) fn ts(at: Timestamp) -> StoreResult<i64> {
     })
 }
 
+/// A query's bound as stored: an instant outside the stored range is clamped to its end,
+/// which selects the same rows since every stored instant lies within it (a filter
+/// `after=0222-01-01` then means "from the start", as it does in the originals).
+pub(crate) fn bound_ts(at: Timestamp) -> i64 {
+    let nanos = at.as_nanosecond();
+    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
+}
+
 /// An instant from its stored form.
 pub(crate) fn from_ts(nanos: i64) -> Timestamp {
     Timestamp::from_nanosecond(i128::from(nanos)).unwrap_or(Timestamp::UNIX_EPOCH)

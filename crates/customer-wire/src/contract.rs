@@ -87,6 +87,9 @@ pub struct Operation {
     pub body: Option<Value>,
     /// Whether a body must be sent.
     pub body_required: bool,
+    /// Whether the body is a form (`application/x-www-form-urlencoded`, its schema an
+    /// object of the variables) rather than JSON.
+    pub body_form: bool,
     /// Whether the operation needs credentials (else anonymous callers are served).
     pub secured: bool,
     /// Every response the operation can give.
@@ -105,6 +108,18 @@ pub struct ResponseDoc {
     pub content: Vec<(&'static str, Option<Value>)>,
     /// Headers it may carry, by name, with whether each is always sent.
     pub headers: Vec<(&'static str, bool)>,
+    /// OpenAPI links: operations the answer leads to, by link name.
+    pub links: Vec<(String, LinkDoc)>,
+}
+
+/// An OpenAPI link: another operation, with parameters taken from this answer (runtime
+/// expressions such as `$response.body#/id`) or fixed.
+#[derive(Debug, Clone)]
+pub struct LinkDoc {
+    /// The operation linked to.
+    pub operation_id: String,
+    /// Its parameters by name: a runtime expression or a constant.
+    pub parameters: Vec<(&'static str, Value)>,
 }
 
 impl ResponseDoc {
@@ -115,7 +130,25 @@ impl ResponseDoc {
             description: description.into(),
             content: vec![("application/json", Some(schema))],
             headers: Vec::new(),
+            links: Vec::new(),
         }
+    }
+
+    /// The same response with a link to `operation_id`.
+    pub fn with_link(
+        mut self,
+        name: impl Into<String>,
+        operation_id: impl Into<String>,
+        parameters: &[(&'static str, Value)],
+    ) -> Self {
+        self.links.push((
+            name.into(),
+            LinkDoc {
+                operation_id: operation_id.into(),
+                parameters: parameters.to_vec(),
+            },
+        ));
+        self
     }
 
     /// The same response with more headers that may be sent.
@@ -135,6 +168,17 @@ impl ResponseDoc {
         self.content.push((media_type, schema));
         self
     }
+}
+
+/// `schema` for an object, or any value that is not an object, which the original reads
+/// as no fields at all (PHP's `isset` on a scalar's offset is false).
+pub fn object_or_ignored(schema: Value) -> Value {
+    json!({
+        "anyOf": [
+            schema,
+            {"not": {"type": "object"}, "description": "Read as no fields."},
+        ],
+    })
 }
 
 /// `$ref` to a schema of `components.schemas`.
@@ -362,11 +406,16 @@ impl Api {
             out.insert("parameters".into(), Value::Array(params));
         }
         if let Some(schema) = &operation.body {
+            let media_type = if operation.body_form {
+                "application/x-www-form-urlencoded"
+            } else {
+                "application/json"
+            };
             out.insert(
                 "requestBody".into(),
                 json!({
                     "required": operation.body_required,
-                    "content": {"application/json": {"schema": schema}},
+                    "content": {media_type: {"schema": schema}},
                 }),
             );
         }
@@ -422,6 +471,24 @@ impl Api {
                 })
                 .collect();
             out.insert("headers".into(), Value::Object(headers));
+        }
+        if !response.links.is_empty() {
+            let links: Map<String, Value> = response
+                .links
+                .iter()
+                .map(|(name, link)| {
+                    let parameters: Map<String, Value> = link
+                        .parameters
+                        .iter()
+                        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                        .collect();
+                    (
+                        name.clone(),
+                        json!({"operationId": link.operation_id, "parameters": parameters}),
+                    )
+                })
+                .collect();
+            out.insert("links".into(), Value::Object(links));
         }
         if !response.content.is_empty() {
             let content: Map<String, Value> = response
@@ -510,10 +577,12 @@ mod tests {
                     }],
                     body: None,
                     body_required: false,
+                    body_form: false,
                     secured: true,
                     responses: vec![
                         ResponseDoc::json(200, "ok", schema_ref("Thing"))
-                            .with_required_headers(&["X-Total"]),
+                            .with_required_headers(&["X-Total"])
+                            .with_link("Again", "getThing", &[("id", json!("$response.body#/id"))]),
                     ],
                 }],
             }],
@@ -532,6 +601,10 @@ mod tests {
         assert_eq!(header["required"], true);
         assert_eq!(header["schema"]["type"], "integer");
         assert_eq!(doc["paths"]["/things/{id}"]["parameters"][0]["in"], "path");
+        assert_eq!(
+            get["responses"]["200"]["links"]["Again"],
+            json!({"operationId": "getThing", "parameters": {"id": "$response.body#/id"}})
+        );
     }
 
     #[test]

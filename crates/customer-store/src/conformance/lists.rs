@@ -171,6 +171,28 @@ pub async fn list_filters_each_and_combined(store: Store) {
             vec![bob, cat],
         ),
         (
+            "created range beyond the stored years selects as its ends would",
+            CustomerFilter {
+                created: TimeRange {
+                    from: Some("0222-01-01T00:00:00Z".parse().unwrap()),
+                    to: Some("9000-01-01T00:00:00Z".parse().unwrap()),
+                },
+                ..CustomerFilter::default()
+            },
+            vec![ann, bob, cat, dan],
+        ),
+        (
+            "ordered after a bound beyond the stored years",
+            CustomerFilter {
+                ordered: TimeRange {
+                    from: Some("9000-01-01T00:00:00Z".parse().unwrap()),
+                    to: None,
+                },
+                ..CustomerFilter::default()
+            },
+            vec![],
+        ),
+        (
             "modified since",
             CustomerFilter {
                 modified: TimeRange {
@@ -333,6 +355,9 @@ pub async fn list_searches_substrings(store: Store) {
         ),
         (vec![search("0%", all, false)], vec![bob]),
         (vec![search("_", all, false)], vec![]),
+        // A NUL character: no stored value holds one, and no backend may fail on it.
+        (vec![search("zet\0", all, false)], vec![]),
+        (vec![search("z\0", all, false)], vec![]),
         (
             vec![search("555 01", &[SearchField::Billing], false)],
             vec![cat],

@@ -12,7 +12,7 @@ use tokio_postgres::types::ToSql;
 
 use super::ledger::{limit_value, load_stats, offset_value};
 use super::{Tx, customers, ledger, query, query_opt};
-use crate::values::{like_escape, ts};
+use crate::values::{bound_ts, like_escape};
 use crate::{CustomerRecord, Page, StoreResult};
 
 type Param = Box<dyn ToSql + Sync + Send>;
@@ -155,11 +155,11 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
 
 fn range_condition(column: &str, range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
     if let Some(from) = range.from {
-        let from = plan.bind(ts(from)?);
+        let from = plan.bind(bound_ts(from));
         plan.customer_condition(format!("{column} >= {from}"));
     }
     if let Some(to) = range.to {
-        let to = plan.bind(ts(to)?);
+        let to = plan.bind(bound_ts(to));
         plan.customer_condition(format!("{column} <= {to}"));
     }
     Ok(())
@@ -198,8 +198,8 @@ async fn email_owner(tx: &Tx<'_>, address: &str, primary_only: bool) -> StoreRes
 /// all lie before or after it does not; only a buyer whose first order is before the
 /// range and last order after it needs a look at its orders, through `orders_customer`.
 fn ordered_in_currency(range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
-    let from = range.from.map(ts).transpose()?;
-    let to = range.to.map(ts).transpose()?;
+    let from = range.from.map(bound_ts);
+    let to = range.to.map(bound_ts);
     match (from, to) {
         (None, None) => {}
         (Some(from), None) => {
@@ -292,11 +292,11 @@ async fn plan(tx: &Tx<'_>, query: &CustomerQuery, purpose: Purpose) -> StoreResu
         } else {
             let mut inner = Vec::new();
             if let Some(from) = filter.ordered.from {
-                let from = plan.bind(ts(from)?);
+                let from = plan.bind(bound_ts(from));
                 inner.push(format!("created_at >= {from}"));
             }
             if let Some(to) = filter.ordered.to {
-                let to = plan.bind(ts(to)?);
+                let to = plan.bind(bound_ts(to));
                 inner.push(format!("created_at <= {to}"));
             }
             if let Some(currency) = filter.currency {

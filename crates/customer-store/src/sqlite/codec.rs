@@ -7,8 +7,8 @@ use rusqlite::ErrorCode;
 
 use crate::StoreError;
 pub(crate) use crate::values::{
-    address_from_json, address_to_json, backend, currency_from, from_ts, invalid, like_escape,
-    new_uuid, now, opt_ts, over_limit, ts,
+    address_from_json, address_to_json, backend, bound_ts, currency_from, from_ts, invalid,
+    like_escape, new_uuid, now, opt_ts, over_limit, ts,
 };
 
 /// A UUID from its 16 stored bytes.

@@ -13,7 +13,7 @@ use customer_model::{
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-use super::codec::{like_escape, ts};
+use super::codec::{bound_ts, like_escape};
 use super::ledger::{limit_value, load_stats, offset_value};
 use super::{customers, ledger};
 use crate::{CustomerRecord, Page, StoreResult};
@@ -198,10 +198,10 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
 
 fn range_condition(column: &str, range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
     if let Some(from) = range.from {
-        plan.customer_condition(format!("{column} >= ?"), [Value::Integer(ts(from)?)]);
+        plan.customer_condition(format!("{column} >= ?"), [Value::Integer(bound_ts(from))]);
     }
     if let Some(to) = range.to {
-        plan.customer_condition(format!("{column} <= ?"), [Value::Integer(ts(to)?)]);
+        plan.customer_condition(format!("{column} <= ?"), [Value::Integer(bound_ts(to))]);
     }
     Ok(())
 }
@@ -257,8 +257,8 @@ fn role_is_common(conn: &Connection, role: &str) -> StoreResult<bool> {
 /// all lie before or after it does not; only a buyer whose first order is before the
 /// range and last order after it needs a look at its orders, through `orders_customer`.
 fn ordered_in_currency(range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
-    let from = range.from.map(ts).transpose()?;
-    let to = range.to.map(ts).transpose()?;
+    let from = range.from.map(bound_ts);
+    let to = range.to.map(bound_ts);
     match (from, to) {
         (None, None) => {}
         (Some(from), None) => plan.condition("cc.last_order_at >= ?", [Value::Integer(from)]),
@@ -367,11 +367,11 @@ fn plan(conn: &Connection, query: &CustomerQuery, purpose: Purpose) -> StoreResu
             let mut params = Vec::new();
             if let Some(from) = filter.ordered.from {
                 inner.push("created_at >= ?");
-                params.push(Value::Integer(ts(from)?));
+                params.push(Value::Integer(bound_ts(from)));
             }
             if let Some(to) = filter.ordered.to {
                 inner.push("created_at <= ?");
-                params.push(Value::Integer(ts(to)?));
+                params.push(Value::Integer(bound_ts(to)));
             }
             if let Some(currency) = filter.currency {
                 inner.push("currency = ?");

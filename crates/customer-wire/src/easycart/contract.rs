@@ -265,6 +265,7 @@ fn get(id: &str, summary: &str, query: Vec<Parameter>, ok: ResponseDoc) -> Vec<O
         query,
         body: None,
         body_required: false,
+        body_form: false,
         secured: true,
         responses,
     }]

@@ -6,23 +6,38 @@
 use serde_json::{Map, Value, json};
 
 use super::Version;
-use super::decode::DATE_VALUES;
 use super::encode::{STATS_FIELDS, V1_INFO_FIELDS, V2_INFO_FIELDS};
 use super::errors::CATALOGUE;
 use crate::catalogue::{ParamKind, Parameter};
 use crate::contract::{Api, Operation, RETRY_AFTER, ResponseDoc, Route, schema_ref};
 
-const FORMATS: [&str; 2] = ["json", "xml"];
+/// v2's `date` values: the decoder's `DATE_VALUES`, and empty for no filter.
+const DATES: [&str; 13] = [
+    "today",
+    "yesterday",
+    "this_week",
+    "last_week",
+    "last_30_days",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "range",
+    "",
+];
+
+/// `format`'s values; empty is JSON, as when it is absent.
+const FORMATS: [&str; 3] = ["json", "xml", ""];
 
 /// The parameters of `customers` in `version` (credentials are security schemes).
 pub fn parameters(version: Version) -> Vec<Parameter> {
     let mut params = vec![
         Parameter {
             name: "number",
-            kind: ParamKind::Integer {
-                min: None,
-                max: None,
-            },
+            // A whole number, or empty for the default.
+            kind: ParamKind::Pattern("^\\s*(-?[0-9]+)?\\s*$"),
             default: Some("10"),
             required: false,
             description: "Customers per page; `-1` for all of them (v1 also reads `0` so).",
@@ -51,10 +66,10 @@ pub fn parameters(version: Version) -> Vec<Parameter> {
         params.extend([
             Parameter {
                 name: "date",
-                kind: ParamKind::OneOf(&DATE_VALUES),
+                kind: ParamKind::OneOf(&DATES),
                 default: None,
                 required: false,
-                description: "Customers created in a named period of the site's calendar, or in `range` (`startdate` to `enddate`).",
+                description: "Customers created in a named period of the site's calendar, or in `range` (`startdate` to `enddate`); empty for no filter.",
             },
             Parameter {
                 name: "startdate",
@@ -77,9 +92,22 @@ pub fn parameters(version: Version) -> Vec<Parameter> {
         kind: ParamKind::OneOf(&FORMATS),
         default: Some("json"),
         required: false,
-        description: "`json` (pretty-printed) or `xml` (EDD's XML, sent as `text/html`).",
+        description: "`json` (pretty-printed; also when empty) or `xml` (EDD's XML, sent as `text/html`).",
     });
     params
+}
+
+/// The variables of [`parameters`] as a form body's fields.
+fn form_schema(version: Version) -> Value {
+    let properties: Map<String, Value> = parameters(version)
+        .iter()
+        .map(|param| {
+            let mut schema = crate::contract::param_schema(&param.kind);
+            schema["description"] = json!(param.description);
+            (param.name.to_owned(), schema)
+        })
+        .collect();
+    json!({"type": "object", "properties": properties})
 }
 
 fn closed(properties: Map<String, Value>) -> Value {
@@ -191,16 +219,32 @@ pub fn api(version: Version) -> Api {
         }
         responses.push(error);
     }
-    let operation = Operation {
+    let get = Operation {
         method: "GET",
         id: "listCustomers".into(),
         summary: "List customers (guests too), or find one.".into(),
-        description: "EDD reads the same variables from a form body, on any method; a \
-                      variable sent in both with different values is refused."
+        description: "EDD reads the same variables from a form body too, on any method \
+                      (`POST` shows it); a variable sent in both with different values is \
+                      refused."
             .into(),
         query: parameters(version),
         body: None,
         body_required: false,
+        body_form: false,
+        secured: true,
+        responses: responses.clone(),
+    };
+    let post = Operation {
+        method: "POST",
+        id: "listCustomersByForm".into(),
+        summary: "The same, with the variables in a form body.".into(),
+        description: "WordPress reads query variables from the form body as from the \
+                      query string; the credentials stay in the query string here."
+            .into(),
+        query: Vec::new(),
+        body: Some(form_schema(version)),
+        body_required: false,
+        body_form: true,
         secured: true,
         responses,
     };
@@ -246,7 +290,7 @@ pub fn api(version: Version) -> Api {
         routes: vec![Route {
             path: format!("/edd-api/{number}/customers/"),
             path_params: Vec::new(),
-            operations: vec![operation],
+            operations: vec![get, post],
         }],
     }
 }
@@ -254,7 +298,13 @@ pub fn api(version: Version) -> Api {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edd::decode::QUERY_VARS;
+    use crate::edd::decode::{DATE_VALUES, QUERY_VARS};
+
+    #[test]
+    fn dates_are_the_decoders_and_empty() {
+        assert_eq!(DATES[..DATES.len() - 1], DATE_VALUES);
+        assert_eq!(DATES[DATES.len() - 1], "");
+    }
 
     #[test]
     fn parameters_are_the_query_variables_the_decoder_reads() {

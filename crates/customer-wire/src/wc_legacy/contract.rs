@@ -13,7 +13,7 @@ use super::{BULK_LIMIT, DEFAULT_PAGE_SIZE};
 use crate::catalogue::{CatalogueEntry, ParamKind, Parameter};
 use crate::contract::{
     Api, HeaderDoc, Operation, PathParam, RETRY_AFTER, ResponseDoc, Route, error_responses,
-    schema_ref, with_max_chars,
+    object_or_ignored, schema_ref, with_max_chars,
 };
 
 use super::encode::CUSTOMER_FIELDS;
@@ -254,26 +254,34 @@ fn address_input(names: &[&str]) -> Value {
     let properties: Map<String, Value> = names
         .iter()
         .map(|name| {
-            let schema = with_max_chars(scalar(), &format!("address.{name}"));
+            let schema = if *name == "email" {
+                // WooCommerce refuses one `is_email` refuses (`customer_invalid_billing_email`).
+                json!({"type": ["string", "null"], "format": "email"})
+            } else {
+                scalar()
+            };
+            let schema = with_max_chars(schema, &format!("address.{name}"));
             ((*name).to_owned(), schema)
         })
         .collect();
-    json!({"type": "object", "properties": properties})
+    object_or_ignored(json!({"type": "object", "properties": properties}))
 }
 
+/// A create or edit body. An edit whose `customer` is a scalar or a list changes nothing
+/// and succeeds (a `null` one is missing: `isset` is false); a create then misses its
+/// `email`.
 fn customer_input(create: bool) -> Value {
-    let mut properties = Map::new();
-    for name in ["email", "first_name", "last_name", "username", "password"] {
-        properties.insert(name.into(), with_max_chars(scalar(), name));
-    }
-    properties.insert("billing_address".into(), address_input(&ADDRESS));
-    properties.insert("shipping_address".into(), address_input(&ADDRESS[..9]));
-    let mut customer = json!({"type": "object", "properties": properties});
-    if create {
-        customer["required"] = json!(["email"]);
-        customer["properties"]["email"] =
-            with_max_chars(json!({"type": "string", "format": "email"}), "email");
-    }
+    let customer = customer_fields(create);
+    let customer = if create {
+        customer
+    } else {
+        json!({
+            "anyOf": [
+                customer,
+                {"not": {"type": ["object", "null"]}, "description": "Read as no fields."},
+            ],
+        })
+    };
     json!({
         "type": "object",
         "properties": {"customer": customer},
@@ -281,13 +289,52 @@ fn customer_input(create: bool) -> Value {
     })
 }
 
+/// The customer object of [`customer_input`].
+fn customer_fields(create: bool) -> Value {
+    let mut properties = Map::new();
+    for name in ["email", "first_name", "last_name", "username", "password"] {
+        properties.insert(name.into(), with_max_chars(scalar(), name));
+    }
+    properties.insert("billing_address".into(), address_input(&ADDRESS));
+    properties.insert("shipping_address".into(), address_input(&ADDRESS[..9]));
+    let mut customer = json!({"type": "object", "properties": properties});
+    // WooCommerce refuses an address `is_email` refuses (`customer_invalid_email`); an
+    // edit without one (`null`) keeps the stored one.
+    // (`false` is no address either, as PHP's `isset` and `empty` read it.)
+    customer["properties"]["email"] = if create {
+        customer["required"] = json!(["email"]);
+        with_max_chars(json!({"type": "string", "format": "email"}), "email")
+    } else {
+        json!({"anyOf": [
+            with_max_chars(json!({"type": "string", "format": "email"}), "email"),
+            {"type": "null"},
+            {"const": false},
+        ]})
+    };
+    if !create {
+        // An edit never changes the username, so it is not read at all.
+        customer["properties"]["username"] = scalar();
+    }
+    customer
+}
+
+/// A bulk body: `customers` is a list, or an object read by its values. Items are not
+/// checked as a whole: one that fails (not an object, a bad field) is answered in place
+/// with its error, so any item is accepted here.
 fn bulk_input() -> Value {
-    let mut item = customer_input(false)["properties"]["customer"].clone();
+    let mut item = customer_fields(false);
     item["properties"]["id"] =
         json!({"type": "integer", "description": "The customer to edit; absent or 0 creates one."});
+    let item = json!({"anyOf": [item, {"description": "Anything else fails in place."}]});
     json!({
         "type": "object",
-        "properties": {"customers": {"type": "array", "items": item, "maxItems": BULK_LIMIT}},
+        "properties": {"customers": {
+            "anyOf": [
+                {"type": "array", "items": item},
+                {"type": "object", "additionalProperties": item},
+            ],
+            "description": format!("At most {BULK_LIMIT} items (413 past it)."),
+        }},
         "required": ["customers"],
     })
 }
@@ -366,10 +413,30 @@ fn operation(spec: Spec) -> Operation {
         description: String::new(),
         query: spec.query,
         body_required: spec.body.is_some(),
+        body_form: false,
         body: spec.body,
         secured: true,
         responses,
     }
+}
+
+/// The create answer's links, for stateful testing: the new customer read, edited,
+/// deleted, its orders and downloads listed, by the `customer.id` answered.
+fn created_links(response: ResponseDoc) -> ResponseDoc {
+    let id = json!("$response.body#/customer/id");
+    let mut response = response;
+    for (name, operation_id) in [
+        ("GetCustomer", "getCustomer"),
+        ("EditCustomer", "editCustomer"),
+        ("EditCustomerPatch", "editCustomer_patch"),
+        ("EditCustomerPost", "editCustomer_post"),
+        ("DeleteCustomer", "deleteCustomer"),
+        ("ListCustomerOrders", "listCustomerOrders"),
+        ("ListCustomerDownloads", "listCustomerDownloads"),
+    ] {
+        response = response.with_link(name, operation_id, &[("id", id.clone())]);
+    }
+    response
 }
 
 fn customer_ok(status: u16, description: &str) -> ResponseDoc {
@@ -386,8 +453,9 @@ const WRITE_ERRORS: &[u16] = &[400, 401, 403, 404, 413, 500, 503];
 fn id_param() -> Vec<PathParam> {
     vec![PathParam {
         name: "id",
-        schema: json!({"type": "integer", "minimum": 0}),
-        description: "The customer's id (read with `absint`).",
+        // 0 matches the route and is refused (404, or 400 on an edit).
+        schema: json!({"type": "integer", "minimum": 1}),
+        description: "The customer's id.",
     }]
 }
 
@@ -406,7 +474,7 @@ pub fn api() -> Api {
         })
     };
     let bulk = |method, id| {
-        operation(Spec {
+        let mut bulk = operation(Spec {
             method,
             id,
             summary: "Create and edit customers in one request (items with an `id` are edited).",
@@ -418,17 +486,19 @@ pub fn api() -> Api {
                 schema_ref("BulkResult"),
             ),
             errors: WRITE_ERRORS,
-        })
+        });
+        // Whatever the method.
+        bulk.responses.insert(
+            1,
+            ResponseDoc::json(
+                201,
+                "Each item's customer or error, when the first item was a create.",
+                schema_ref("BulkResult"),
+            ),
+        );
+        bulk
     };
-    let mut bulk_post = bulk("POST", "bulkCustomers");
-    bulk_post.responses.insert(
-        1,
-        ResponseDoc::json(
-            201,
-            "Each item's customer or error, when the first item was a create.",
-            schema_ref("BulkResult"),
-        ),
-    );
+    let bulk_post = bulk("POST", "bulkCustomers");
     let routes = vec![
         Route {
             path: base.into(),
@@ -458,7 +528,7 @@ pub fn api() -> Api {
                     summary: "Create a customer.",
                     query: Vec::new(),
                     body: Some(customer_input(true)),
-                    ok: customer_ok(201, "The customer created."),
+                    ok: created_links(customer_ok(201, "The customer created.")),
                     errors: WRITE_ERRORS,
                 }),
             ],

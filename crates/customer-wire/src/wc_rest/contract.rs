@@ -368,7 +368,11 @@ fn schema_args(schema: &Value, create: bool) -> Map<String, Value> {
     args
 }
 
-/// The arguments of one handler, as WordPress lists them.
+/// The arguments of one handler, as WordPress lists them. The batch endpoint's are the
+/// item's editable ones, as WooCommerce registers them (`create`, `update` and `delete`
+/// are in its schema but are no arguments, so WordPress checks none of them), without
+/// clientele's length limits: the batch's own fields are checked for type and format
+/// but never stored (its items are checked against the limits).
 pub fn handler_args(handler: Handler, version: Version) -> Map<String, Value> {
     let params = |list: &[Parameter]| -> Map<String, Value> {
         list.iter()
@@ -382,7 +386,27 @@ pub fn handler_args(handler: Handler, version: Version) -> Map<String, Value> {
         Handler::Delete => params(&DELETE_PARAMETERS),
         Handler::Create => schema_args(&item_schema(version), true),
         Handler::Update => schema_args(&item_schema(version), false),
-        Handler::Batch => schema_args(&batch_schema(), false),
+        Handler::Batch => {
+            let mut args = Value::Object(schema_args(&item_schema(version), false));
+            without_limits(&mut args);
+            match args {
+                Value::Object(args) => args,
+                _ => Map::new(),
+            }
+        }
+    }
+}
+
+/// `schema` without `maxLength` and `maxItems`, at every depth.
+fn without_limits(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            map.remove("maxLength");
+            map.remove("maxItems");
+            map.values_mut().for_each(without_limits);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_limits),
+        _ => {}
     }
 }
 
@@ -432,22 +456,80 @@ pub fn to_json_schema(wp: &Value) -> Value {
     }
 }
 
-/// The request body of a create, update or batch as JSON Schema.
-fn body_schema(args: &Map<String, Value>) -> Value {
+/// The request body of a create, update or batch as JSON Schema: the handler's arguments,
+/// and for a batch its three lists.
+///
+/// WordPress reads a JSON body that is not an object (`[]`, `5`, `null`) as parameters
+/// named `0`, `1`, …, which no handler reads: an update or a batch then changes nothing
+/// and succeeds, so the document allows any such body there. A create still needs its
+/// `email`, so its body must be an object.
+fn body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
+    let object = object_body_schema(handler, args);
+    if handler == Handler::Create {
+        return object;
+    }
+    json!({"anyOf": [object, {"not": {"type": "object"}, "description": "Read as no parameters."}]})
+}
+
+fn object_body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
     let required: Vec<&String> = args
         .iter()
         .filter(|(_, arg)| arg.get("required") == Some(&json!(true)))
         .map(|(name, _)| name)
         .collect();
-    let properties: Map<String, Value> = args
+    let mut properties: Map<String, Value> = args
         .iter()
-        .map(|(name, arg)| (name.clone(), to_json_schema(arg)))
+        .map(|(name, arg)| {
+            let mut schema = to_json_schema(arg);
+            if handler == Handler::Create && name == "email" {
+                // WooCommerce refuses what `is_email` refuses (`registration-error-invalid-email`).
+                schema["format"] = json!("email");
+            }
+            (name.clone(), schema)
+        })
         .collect();
+    if handler == Handler::Batch {
+        properties.extend(batch_lists());
+    }
     let mut schema = json!({"type": "object", "properties": properties});
     if !required.is_empty() {
         schema["required"] = json!(required);
     }
     schema
+}
+
+/// The batch body's `create`, `update` and `delete` as WooCommerce reads them: WordPress
+/// does not check them, a list (or an object, by its values) is processed item by item,
+/// an item that is not an object is one without fields (it fails in place), and any other
+/// value is no list.
+fn batch_lists() -> Map<String, Value> {
+    // The limit is on the three lists together (413 past it), which no schema can say.
+    let list = |description: &str, items: Value| {
+        json!({
+            "description": description,
+            "anyOf": [
+                {"type": "array", "items": items},
+                {"not": {"type": "array"}, "description": "Anything else counts as no list."},
+            ],
+        })
+    };
+    let mut lists = Map::new();
+    lists.insert(
+        "create".into(),
+        list("Customers to create, each as the create body.", json!({})),
+    );
+    lists.insert(
+        "update".into(),
+        list("Customers to update, each with its `id`.", json!({})),
+    );
+    lists.insert(
+        "delete".into(),
+        list(
+            "Ids to delete (`force` is implied); one that is not a number is skipped.",
+            json!({}),
+        ),
+    );
+    lists
 }
 
 // ---- the OpenAPI document ----
@@ -760,6 +842,43 @@ fn errors(statuses: &[u16]) -> Vec<ResponseDoc> {
         .collect()
 }
 
+/// The create answer's links, for stateful testing: the new customer read, updated,
+/// deleted and its downloads listed, by the `id` answered.
+fn created_links(response: ResponseDoc) -> ResponseDoc {
+    let id = json!("$response.body#/id");
+    let mut response = response
+        .with_link(
+            "RetrieveCustomer",
+            "retrieveCustomer",
+            &[("id", id.clone())],
+        )
+        .with_link(
+            "ListCustomerDownloads",
+            "listCustomerDownloads",
+            &[("customer_id", id.clone())],
+        );
+    for operation_id in [
+        "updateCustomer",
+        "updateCustomer_put",
+        "updateCustomer_patch",
+    ] {
+        response = response.with_link(
+            format!(
+                "{}{}",
+                "UpdateCustomer",
+                &operation_id["updateCustomer".len()..]
+            ),
+            operation_id,
+            &[("id", id.clone())],
+        );
+    }
+    response.with_link(
+        "DeleteCustomer",
+        "deleteCustomer",
+        &[("id", id), ("force", json!("true"))],
+    )
+}
+
 fn ok(status: u16, description: &str, schema: Value) -> ResponseDoc {
     ResponseDoc::json(status, description, schema)
         .with_headers(&WP_HEADERS)
@@ -791,11 +910,11 @@ fn operations(handler: Handler, version: Version) -> Vec<Operation> {
             "createCustomer",
             "Create a customer.",
             Vec::new(),
-            Some(body_schema(&args)),
-            vec![
+            Some(body_schema(handler, &args)),
+            vec![created_links(
                 ok(201, "The customer created.", schema_ref("Customer"))
                     .with_required_headers(&["Location"]),
-            ],
+            )],
         ),
         Handler::Retrieve => (
             "retrieveCustomer",
@@ -808,7 +927,7 @@ fn operations(handler: Handler, version: Version) -> Vec<Operation> {
             "updateCustomer",
             "Update a customer (only the fields sent change).",
             Vec::new(),
-            Some(body_schema(&args)),
+            Some(body_schema(handler, &args)),
             vec![ok(200, "The customer updated.", schema_ref("Customer"))],
         ),
         Handler::Delete => (
@@ -822,7 +941,7 @@ fn operations(handler: Handler, version: Version) -> Vec<Operation> {
             "batchCustomers",
             "Create, update and delete customers in one request.",
             Vec::new(),
-            Some(body_schema(&args)),
+            Some(body_schema(handler, &args)),
             vec![ok(200, "Each item's result.", schema_ref("BatchResult"))],
         ),
         Handler::Downloads => (
@@ -872,6 +991,7 @@ fn operations(handler: Handler, version: Version) -> Vec<Operation> {
                 query: query.clone(),
                 body: body.clone(),
                 body_required: handler == Handler::Create,
+                body_form: false,
                 secured: true,
                 responses: responses.clone(),
             }
@@ -879,7 +999,9 @@ fn operations(handler: Handler, version: Version) -> Vec<Operation> {
         .collect()
 }
 
-fn options_operation(id: String) -> Operation {
+/// `OPTIONS` on a route; where the path has an id, one that is not digits matches no
+/// route (`404 rest_no_route`).
+fn options_operation(id: String, has_id: bool) -> Operation {
     Operation {
         method: "OPTIONS",
         id,
@@ -889,6 +1011,7 @@ fn options_operation(id: String) -> Operation {
         query: Vec::new(),
         body: None,
         body_required: false,
+        body_form: false,
         secured: false,
         responses: {
             let mut responses = vec![
@@ -899,7 +1022,12 @@ fn options_operation(id: String) -> Operation {
                 )
                 .with_required_headers(&["Allow"]),
             ];
-            responses.extend(errors(&[401, 413, 503]));
+            let statuses: &[u16] = if has_id {
+                &[401, 404, 413, 503]
+            } else {
+                &[401, 413, 503]
+            };
+            responses.extend(errors(statuses));
             responses
         },
     }
@@ -937,6 +1065,7 @@ pub fn api(version: Version) -> Api {
                 query: Vec::new(),
                 body: None,
                 body_required: false,
+                body_form: false,
                 secured: false,
                 responses: {
                     let mut responses = vec![ok(200, "The index.", schema_ref("SiteIndex"))];
@@ -956,6 +1085,7 @@ pub fn api(version: Version) -> Api {
                 query: Vec::new(),
                 body: None,
                 body_required: false,
+                body_form: false,
                 secured: false,
                 responses: {
                     let mut responses = vec![ok(
@@ -984,7 +1114,7 @@ pub fn api(version: Version) -> Api {
                 _ => "Downloads",
             }
         );
-        operations.push(options_operation(options_id));
+        operations.push(options_operation(options_id, route.template.contains('{')));
         routes.push(Route {
             path: format!("/wp-json/{namespace}{}", route.template),
             path_params: path_params(route.template),

@@ -1,8 +1,10 @@
 //! The integration tests of the codecs, one module per dialect: snapshots of every shape
-//! and error body from fixed model records, and encode/decode properties.
+//! and error body from fixed model records, and encode/decode properties; and the
+//! published OpenAPI documents as snapshots.
 
 mod dialect;
 mod easycart;
 mod edd;
+mod openapi;
 mod wc_legacy;
 mod wc_rest;

@@ -265,7 +265,8 @@ fn check_id_list(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Vec
     let mut ids = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match as_integer(item) {
-            Some(id) => ids.push(id.abs()),
+            // absint; the most negative integer has no opposite and saturates.
+            Some(id) => ids.push(id.saturating_abs()),
             None => {
                 errors.push(ParamError::not_of_type(
                     name,
@@ -673,6 +674,16 @@ mod tests {
         );
         assert!(search_for("42").match_id);
         assert_eq!(search_for("*john*").term, "john");
+    }
+
+    #[test]
+    fn ids_beyond_the_integers_do_not_overflow() {
+        let list = decode_list(
+            &params(json!({"exclude": "-148914839519210700800,-3"})),
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(list.to_query().filter.exclude.len(), 2);
     }
 
     #[test]
