@@ -245,7 +245,7 @@ pub trait CustomerStore: Send + Sync + 'static {
     fn clock(&self) -> &Clock;
     /// Saves the whole state (every table of the schema, id sequences included) under
     /// `name`, replacing a state saved under it before. Names are letters, digits, `-`,
-    /// `_` and `.`, at most 40, not starting with `.` ([`StoreError::Invalid`] on `name`).
+    /// `_` and `.`, at most 47, not starting with `.` ([`StoreError::Invalid`] on `name`).
     async fn save_state(&self, name: &str) -> StoreResult<()>;
     /// Puts back the state saved under `name`, as one change that concurrent calls see
     /// whole or not at all; [`StoreError::NotFound`] (`state`) when there is none. The
@@ -260,7 +260,7 @@ pub trait CustomerStore: Send + Sync + 'static {
 /// Checks a saved state's name (see [`CustomerStore::save_state`]).
 pub fn check_state_name(name: &str) -> StoreResult<()> {
     let valid = !name.is_empty()
-        && name.len() <= 40
+        && name.len() <= 47
         && !name.starts_with('.')
         && name
             .bytes()
@@ -270,7 +270,7 @@ pub fn check_state_name(name: &str) -> StoreResult<()> {
     } else {
         Err(StoreError::Invalid {
             field: "name".into(),
-            reason: "a name is 1 to 40 letters, digits, '-', '_' or '.', not starting with '.'"
+            reason: "a name is 1 to 47 letters, digits, '-', '_' or '.', not starting with '.'"
                 .into(),
         })
     }

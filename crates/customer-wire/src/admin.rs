@@ -417,9 +417,35 @@ struct SnapshotBody {
     name: String,
 }
 
-/// The name of `POST /__admin/snapshots`' body (`{"name": "…"}`).
+/// The most characters of a snapshot's name.
+pub const SNAPSHOT_NAME_CHARS: usize = 40;
+
+/// Checks a snapshot's name: 1 to [`SNAPSHOT_NAME_CHARS`] letters, digits, `-`, `_` or
+/// `.`, not starting with `.`.
+pub fn check_snapshot_name(name: &str) -> Result<(), AdminError> {
+    let valid = !name.is_empty()
+        && name.len() <= SNAPSHOT_NAME_CHARS
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(AdminError::field(
+            "name",
+            format!(
+                "A name is 1 to {SNAPSHOT_NAME_CHARS} letters, digits, '-', '_' or '.', not starting with '.'."
+            ),
+        ))
+    }
+}
+
+/// The name of `POST /__admin/snapshots`' body (`{"name": "…"}`), checked.
 pub fn snapshot_name(body: &[u8]) -> Result<String, AdminError> {
-    read_body::<SnapshotBody>(body).map(|body| body.name)
+    let name = read_body::<SnapshotBody>(body)?.name;
+    check_snapshot_name(&name)?;
+    Ok(name)
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@
 //! Keys act as a site administrator; anonymous callers get WooCommerce's 401 errors
 //! after validation, as WordPress orders them.
 
-use customer_model::{Customer, CustomerId, CustomerStats, Timestamp, Username};
+use customer_model::{Customer, CustomerId, CustomerStats, Username};
 use customer_wire::Fault;
 use customer_wire::Reply;
 use customer_wire::request::Incoming;
@@ -54,7 +54,7 @@ async fn pipeline(
                 SiteFacts {
                     home_url: &request.home_url,
                     timezone: &state.site.timezone,
-                    now: Timestamp::now(),
+                    now: state.store.clock().now(),
                 },
             ),
             "OPTIONS" => discovery::index_options(index, &request.home_url),
@@ -366,6 +366,6 @@ async fn downloads(call: &Call<'_>, id: i64) -> Outcome<Answer> {
         &call.context(),
         &customer,
         parts,
-        Timestamp::now(),
+        call.state.store.clock().now(),
     ))
 }

@@ -99,7 +99,7 @@ pub async fn restored_states_equal_the_saved_ones(store: Store) {
         store.delete_state("changed").await,
         Err(StoreError::NotFound { .. })
     ));
-    for bad in ["", ".hidden", "a/b", "x y", &"n".repeat(41)] {
+    for bad in ["", ".hidden", "a/b", "x y", &"n".repeat(48)] {
         assert!(
             matches!(store.save_state(bad).await, Err(StoreError::Invalid { field, .. }) if field == "name"),
             "{bad:?}"

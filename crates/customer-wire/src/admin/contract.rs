@@ -49,7 +49,7 @@ fn schemas() -> Vec<(&'static str, Value)> {
         (
             "SnapshotName",
             json!({"type": "object", "required": ["name"], "additionalProperties": false,
-                "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,39}$"}}}),
+                "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,39}$", "maxLength": 40}}}),
         ),
         (
             "Snapshots",
