@@ -107,7 +107,13 @@ impl Control {
 
     /// The first fault that matches and, by its probability, hits; counted, and removed
     /// once it has hit `times` times.
-    fn hit(&self, dialect: Option<Dialect>, method: &str, path: &str, home_url: &str) -> Option<Hit> {
+    fn hit(
+        &self,
+        dialect: Option<Dialect>,
+        method: &str,
+        path: &str,
+        home_url: &str,
+    ) -> Option<Hit> {
         let mut faults = lock(&self.faults);
         let index = faults.active.iter().position(|fault| {
             fault.rule.matches(dialect, method, path)
@@ -171,7 +177,8 @@ pub(crate) async fn handle(state: &AppState, control: &Control, request: Request
     let started = Instant::now();
     let time = state.store.clock().now();
     let query = customer_wire::php::Vars::parse(request.query().as_bytes());
-    let dialect = Dialect::of(path, &query, state.site.edd_version()).filter(|_| path != "/healthz");
+    let dialect =
+        Dialect::of(path, &query, state.site.edd_version()).filter(|_| path != "/healthz");
     let method = request.method.as_str();
     let hit = control.hit(dialect, method, path, &state.site.site_url);
     let mut dropped = false;
@@ -405,10 +412,12 @@ async fn import(state: &AppState, body: &[u8]) -> Reply {
             state.keys.forget();
             admin::import_reply(&summary)
         }
-        Err(StoreError::Invalid { field, reason }) => match decoded.locations.locate(&field, &reason) {
-            Some(error) => admin::import_errors_reply(&[error]),
-            None => AdminError::field(field, reason).reply(),
-        },
+        Err(StoreError::Invalid { field, reason }) => {
+            match decoded.locations.locate(&field, &reason) {
+                Some(error) => admin::import_errors_reply(&[error]),
+                None => AdminError::field(field, reason).reply(),
+            }
+        }
         Err(StoreError::Conflict { field }) => AdminError {
             status: 409,
             code: "conflict",

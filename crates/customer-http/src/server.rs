@@ -663,7 +663,11 @@ where
             let response = respond(handler, request, limits, &budget, tls, peer).await;
             drop(busy);
             // An error from the service makes hyper close the connection unanswered.
-            if response.extensions().get::<crate::DropConnection>().is_some() {
+            if response
+                .extensions()
+                .get::<crate::DropConnection>()
+                .is_some()
+            {
                 return Err(DroppedOnPurpose);
             }
             Ok(response)

@@ -255,6 +255,10 @@ pub trait CustomerStore: Send + Sync + 'static {
     async fn delete_state(&self, name: &str) -> StoreResult<()>;
     /// The names of the saved states, sorted.
     async fn state_names(&self) -> StoreResult<Vec<String>>;
+    /// Keeps saved states as files in `dir`, where they outlive the process, where the
+    /// backend keeps them in memory otherwise; [`StoreError::Invalid`] (`snapshot_dir`)
+    /// for a backend that keeps them in its database anyway.
+    fn keep_states_in(&self, dir: &std::path::Path) -> StoreResult<()>;
 }
 
 /// Checks a saved state's name (see [`CustomerStore::save_state`]).

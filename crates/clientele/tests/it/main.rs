@@ -3,6 +3,7 @@
 //! server, and two servers on one PostgreSQL database.
 
 mod cli;
+mod control;
 mod cross_dialect;
 #[cfg(unix)]
 mod hostile;

@@ -709,6 +709,14 @@ impl CustomerStore for PostgresStore {
         &self.clock
     }
 
+    fn keep_states_in(&self, _dir: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError::Invalid {
+            field: "snapshot_dir".into(),
+            reason: "PostgreSQL keeps snapshots in the database, shared by every server on it"
+                .into(),
+        })
+    }
+
     async fn save_state(&self, name: &str) -> StoreResult<()> {
         crate::check_state_name(name)?;
         let name: Arc<str> = name.into();

@@ -266,16 +266,6 @@ impl SqliteStore {
         })
     }
 
-    /// Keeps saved states as files in `dir` (created if needed), where they outlive the
-    /// process, instead of in memory. Only the first call counts.
-    pub fn keep_states_in(&self, dir: impl AsRef<Path>) -> StoreResult<()> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir)
-            .map_err(|e| backend(format!("cannot create {}: {e}", dir.display())))?;
-        let _ = self.inner.state_dir.set(dir.to_path_buf());
-        Ok(())
-    }
-
     /// Runs `work` with the writer connection to itself, in the write turn, on the
     /// blocking pool (saving and restoring states).
     async fn exclusive<T, F>(&self, work: F) -> StoreResult<T>
@@ -653,6 +643,16 @@ impl CustomerStore for SqliteStore {
         &self.inner.clock
     }
 
+    /// Only the first call counts; the directory is created if needed.
+    fn keep_states_in(&self, dir: &Path) -> StoreResult<()> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid {
+            field: "snapshot_dir".into(),
+            reason: format!("cannot create {}: {e}", dir.display()),
+        })?;
+        let _ = self.inner.state_dir.set(dir.to_path_buf());
+        Ok(())
+    }
+
     async fn save_state(&self, name: &str) -> StoreResult<()> {
         crate::check_state_name(name)?;
         let name = name.to_owned();
@@ -724,7 +724,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.sqlite3");
         let store = SqliteStore::open(&path).unwrap();
-        store.keep_states_in(dir.path().join("states")).unwrap();
+        store.keep_states_in(&dir.path().join("states")).unwrap();
         let raw = |sql: &'static str| {
             lock(&store.inner.writer).execute_batch(sql).unwrap();
         };
@@ -750,7 +750,7 @@ mod tests {
         assert_eq!(rows, [(1, "kept".to_owned()), (2, "next".to_owned())]);
         drop(store);
         let reopened = SqliteStore::open(&path).unwrap();
-        reopened.keep_states_in(dir.path().join("states")).unwrap();
+        reopened.keep_states_in(&dir.path().join("states")).unwrap();
         assert_eq!(reopened.state_names().await.unwrap(), ["baseline"]);
         reopened.restore_state("baseline").await.unwrap();
     }
