@@ -143,6 +143,18 @@ pub struct ServeArgs {
     /// connections; a body that does not fit waits for room.
     #[arg(long, env = "CLIENTELE_BODY_MEMORY", default_value = "256", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub body_memory: u64,
+    /// Turn on the control API under /__admin/ (reset, snapshots, seeding, request
+    /// journal, faults, clock) for callers with `Authorization: Bearer TOKEN`. With
+    /// --demo and no token, one is made up and printed.
+    #[arg(long, env = "CLIENTELE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Requests the control API's journal keeps (the oldest drop out).
+    #[arg(long, env = "CLIENTELE_JOURNAL_SIZE", default_value = "1000")]
+    pub journal_size: usize,
+    /// Keep the control API's snapshots as files in this directory, where they outlive
+    /// the server (SQLite; PostgreSQL keeps them in the database).
+    #[arg(long, env = "CLIENTELE_SNAPSHOT_DIR")]
+    pub snapshot_dir: Option<PathBuf>,
 }
 
 /// A duration: a number of seconds (`10`, `0.5`) or a duration such as `500ms`, `10s`,

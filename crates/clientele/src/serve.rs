@@ -130,10 +130,52 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
         max_connections = limits.max_connections,
         "limits"
     );
-    let state = Arc::new(AppState::new(store, site));
+    if let Some(dir) = &args.snapshot_dir {
+        store
+            .keep_states_in(dir)
+            .with_context(|| format!("--snapshot-dir {}", dir.display()))?;
+    }
+    let admin_token = match (&args.admin_token, args.demo) {
+        (Some(token), _) if token.trim().is_empty() => {
+            anyhow::bail!("--admin-token is empty")
+        }
+        (Some(token), _) => Some(token.trim().to_owned()),
+        (None, true) => Some(format!("admin_{}", hex::encode(rand::random::<[u8; 16]>()))),
+        (None, false) => None,
+    };
+    let mut state = AppState::new(store, site);
+    if let Some(token) = admin_token {
+        if args.demo {
+            println!(
+                "{}",
+                control_api_note(&token, &state.site.site_url, tls.is_some())
+            );
+        }
+        state = state
+            .with_control(customer_http::ControlConfig {
+                admin_token: token,
+                journal_size: args.journal_size,
+            })
+            .await
+            .context("cannot save the control API's baseline")?;
+        tracing::info!(
+            journal_size = args.journal_size,
+            "control API on at /__admin/"
+        );
+    }
+    let state = Arc::new(state);
     customer_http::serve(listener, state, tls, limits, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What `serve --demo` prints about the control API: the token and a reset with curl.
+fn control_api_note(token: &str, url: &str, tls: bool) -> String {
+    let insecure = if tls { "-k " } else { "" };
+    format!(
+        "# Control API for test suites (docs/testing-with-clientele.md): admin token {token}\n\
+         curl {insecure}-X POST -H 'Authorization: Bearer {token}' '{url}/__admin/reset'\n"
+    )
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -111,6 +111,13 @@ impl KeyCache {
         Ok(snapshot)
     }
 
+    /// Forgets the keys in memory and the uses not yet written: the store's keys were
+    /// replaced wholesale (a restored state), so the next lookup reloads them.
+    pub fn forget(&self) {
+        *lock(&self.snapshot) = None;
+        lock(&self.uses).clear();
+    }
+
     /// Records that key `id` was used at `at`; written within [`FLUSH_EVERY`].
     pub fn record_use(self: &Arc<Self>, id: i64, at: Timestamp) {
         lock(&self.uses).insert(id, at);

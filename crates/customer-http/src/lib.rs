@@ -9,6 +9,7 @@
 //! This crate holds no SQL and no bytes of any dialect: every body, header and error
 //! code is the wire crate's business.
 
+pub mod admin;
 pub mod config;
 pub mod dialects;
 pub mod fault;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use customer_store::CustomerStore;
 
+pub use admin::{ControlConfig, DropConnection};
 pub use config::SiteConfig;
 pub use key_cache::KeyCache;
 pub use request::{Request, Response};
@@ -37,12 +39,29 @@ pub struct AppState {
     pub site: SiteConfig,
     /// The store's API keys in memory, and their uses waiting to be written.
     pub keys: Arc<KeyCache>,
+    /// The control API, when an admin token is configured.
+    pub control: Option<admin::Control>,
 }
 
 impl AppState {
     /// State over `store` with `site` settings.
     pub fn new(store: Arc<dyn CustomerStore>, site: SiteConfig) -> Self {
         let keys = Arc::new(KeyCache::new(Arc::clone(&store)));
-        Self { store, site, keys }
+        Self {
+            store,
+            site,
+            keys,
+            control: None,
+        }
+    }
+
+    /// The same state with the control API on, its baseline the store as it is now.
+    pub async fn with_control(
+        mut self,
+        config: admin::ControlConfig,
+    ) -> customer_store::StoreResult<Self> {
+        admin::save_baseline(&self).await?;
+        self.control = Some(admin::Control::new(config));
+        Ok(self)
     }
 }

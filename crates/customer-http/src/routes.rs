@@ -29,12 +29,18 @@ pub fn fault_before_handling(target: &http::Uri, fault: &customer_wire::Fault) -
     })
 }
 
-/// The whole server: one request in, one response out.
+/// The whole server: one request in, one response out. With the control API on (an
+/// admin token), `/__admin/` is served and other requests meet the faults in force and
+/// are journaled ([`crate::admin`]); without it, nothing of that is looked at.
 pub async fn handle(state: &AppState, request: Request) -> Response {
-    into_response(answer(state, &request).await)
+    match &state.control {
+        None => into_response(answer(state, &request).await),
+        Some(control) => crate::admin::handle(state, control, request).await,
+    }
 }
 
-async fn answer(state: &AppState, request: &Request) -> Reply {
+/// The answer of the site and its dialects.
+pub(crate) async fn answer(state: &AppState, request: &Request) -> Reply {
     if request.uri.path() == "/healthz" {
         return match state.store.health().await {
             Ok(()) => reply::health(true),

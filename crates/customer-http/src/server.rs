@@ -626,6 +626,11 @@ impl Drop for BusyGuard {
     }
 }
 
+/// A connection closed without an answer, as a `drop_connection` fault asks.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by an injected fault")]
+struct DroppedOnPurpose;
+
 fn connection<I, H, F>(
     io: TokioIo<I>,
     handler: H,
@@ -638,7 +643,7 @@ fn connection<I, H, F>(
     impl hyper::service::Service<
         http::Request<Incoming>,
         Response = http::Response<BudgetedBody>,
-        Error = std::convert::Infallible,
+        Error = DroppedOnPurpose,
         Future = impl Send,
     > + Send,
 >
@@ -657,7 +662,15 @@ where
         async move {
             let response = respond(handler, request, limits, &budget, tls, peer).await;
             drop(busy);
-            Ok::<_, std::convert::Infallible>(response)
+            // An error from the service makes hyper close the connection unanswered.
+            if response
+                .extensions()
+                .get::<crate::DropConnection>()
+                .is_some()
+            {
+                return Err(DroppedOnPurpose);
+            }
+            Ok(response)
         }
     });
     // The connection's clock keeps every timeout; hyper's own header timer would

@@ -58,7 +58,7 @@ pub async fn authorize(
         return Ok(());
     };
     auth::check_scope(scope(key.permissions), method, flavor)?;
-    state.keys.record_use(key.id, Timestamp::now());
+    state.keys.record_use(key.id, state.store.clock().now());
     Ok(())
 }
 

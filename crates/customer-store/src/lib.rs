@@ -26,7 +26,13 @@
 //!   [`StoreError::Conflict`]; a reference to a missing record or a value the store cannot
 //!   keep → [`StoreError::Invalid`]; a busy or closed database → [`StoreError::Unavailable`];
 //!   anything else → [`StoreError::Backend`].
+//! - **Saved states.** [`CustomerStore::save_state`] keeps a copy of every table the
+//!   schema has (whatever added it), id sequences included, and
+//!   [`CustomerStore::restore_state`] puts it back, atomically with respect to every
+//!   other call: a test suite's reset and snapshots.
+//! - **One clock.** Every instant the store stamps comes from its [`Clock`].
 
+mod clock;
 pub mod keys;
 mod location;
 #[cfg(feature = "postgres")]
@@ -46,6 +52,7 @@ use customer_model::{
     Timestamp, Uuid,
 };
 
+pub use clock::{Clock, ClockMode};
 pub use customer_model::export::StoredRecord;
 pub use customer_model::import::{
     CustomerRef, ImportBatch, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
@@ -240,4 +247,42 @@ pub trait CustomerStore: Send + Sync + 'static {
         timestamp: i64,
         forget_before: i64,
     ) -> StoreResult<bool>;
+
+    /// The clock the store stamps instants with; the server shares it.
+    fn clock(&self) -> &Clock;
+    /// Saves the whole state (every table of the schema, id sequences included) under
+    /// `name`, replacing a state saved under it before. Names are letters, digits, `-`,
+    /// `_` and `.`, at most 47, not starting with `.` ([`StoreError::Invalid`] on `name`).
+    async fn save_state(&self, name: &str) -> StoreResult<()>;
+    /// Puts back the state saved under `name`, as one change that concurrent calls see
+    /// whole or not at all; [`StoreError::NotFound`] (`state`) when there is none. The
+    /// key generation moves on, so servers that keep keys in memory reload them.
+    async fn restore_state(&self, name: &str) -> StoreResult<()>;
+    /// Forgets the state saved under `name`; [`StoreError::NotFound`] when there is none.
+    async fn delete_state(&self, name: &str) -> StoreResult<()>;
+    /// The names of the saved states, sorted.
+    async fn state_names(&self) -> StoreResult<Vec<String>>;
+    /// Keeps saved states as files in `dir`, where they outlive the process, where the
+    /// backend keeps them in memory otherwise; [`StoreError::Invalid`] (`snapshot_dir`)
+    /// for a backend that keeps them in its database anyway.
+    fn keep_states_in(&self, dir: &std::path::Path) -> StoreResult<()>;
+}
+
+/// Checks a saved state's name (see [`CustomerStore::save_state`]).
+pub fn check_state_name(name: &str) -> StoreResult<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 47
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            field: "name".into(),
+            reason: "a name is 1 to 47 letters, digits, '-', '_' or '.', not starting with '.'"
+                .into(),
+        })
+    }
 }

@@ -35,9 +35,10 @@ pub(crate) fn opt_ts(at: Option<Timestamp>) -> StoreResult<Option<i64>> {
     at.map(ts).transpose()
 }
 
-/// Now, to the stored precision, so that what is returned equals what is read back.
+/// Now by the store's clock ([`crate::Clock`]), to the stored precision, so that what is
+/// returned equals what is read back.
 pub(crate) fn now() -> Timestamp {
-    from_ts(ts(Timestamp::now()).unwrap_or(0))
+    from_ts(ts(crate::clock::current()).unwrap_or(0))
 }
 
 /// A fresh UUID, version 7: time-ordered, so that the unique indexes on UUIDs grow at

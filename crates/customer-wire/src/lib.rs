@@ -21,6 +21,7 @@
 //! - [`fuzz_targets`]: the properties every decoder keeps on any input, run by the
 //!   fuzzers and replayed by the tests.
 
+pub mod admin;
 pub mod catalogue;
 pub mod contract;
 pub mod dialect;

@@ -4,6 +4,7 @@
 //! database.
 
 mod cli;
+mod control;
 mod cross_dialect;
 #[cfg(unix)]
 mod hostile;

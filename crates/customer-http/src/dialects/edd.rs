@@ -35,7 +35,7 @@ pub(crate) async fn handle(state: &AppState, incoming: &Incoming<'_>) -> Reply {
         Err(Refused::Edd(error)) => return encode::refusal(&error, request.format),
         Err(Refused::Fault(fault)) => return encode::fault_reply(&fault, request.format),
     };
-    let now = jiff::Timestamp::now();
+    let now = state.store.clock().now();
     // Recording the key's use is a write; it is batched in the background.
     state.keys.record_use(key.id, now);
     let customers = match request.customers(&now.to_zoned(state.site.timezone.clone())) {

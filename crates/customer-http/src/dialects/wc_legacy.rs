@@ -6,7 +6,7 @@
 //! check, route matching, and the handler's own checks. Bodies, headers and framing come
 //! from [`customer_wire::wc_legacy`].
 
-use customer_model::{Customer, CustomerStats, Email, Timestamp};
+use customer_model::{Customer, CustomerStats, Email};
 use customer_wire::request::Incoming;
 use customer_wire::wc_legacy::decode::{self, CustomerArg, LegacyRequest, Operation};
 use customer_wire::wc_legacy::encode::{self, Answer};
@@ -281,7 +281,7 @@ async fn downloads(state: &AppState, arg: &CustomerArg) -> Outcome<Answer> {
         super::woo_downloads(&downloads),
         customer.email.as_str(),
         state.site.url().as_str(),
-        Timestamp::now(),
+        state.store.clock().now(),
     ))
 }
 

@@ -6,7 +6,7 @@
 //! Keys act as a site administrator; anonymous callers get WooCommerce's 401 errors
 //! after validation, as WordPress orders them.
 
-use customer_model::{Customer, CustomerId, CustomerStats, Timestamp, Username};
+use customer_model::{Customer, CustomerId, CustomerStats, Username};
 use customer_store::CustomerRecord;
 use customer_wire::Fault;
 use customer_wire::Reply;
@@ -55,7 +55,7 @@ async fn pipeline(
                 SiteFacts {
                     home_url: &request.home_url,
                     timezone: &state.site.timezone,
-                    now: Timestamp::now(),
+                    now: state.store.clock().now(),
                 },
             ),
             "OPTIONS" => discovery::index_options(index, &request.home_url),
@@ -388,6 +388,6 @@ async fn downloads(call: &Call<'_>, id: i64) -> Outcome<Answer> {
         &call.context(),
         &customer,
         parts,
-        Timestamp::now(),
+        call.state.store.clock().now(),
     ))
 }

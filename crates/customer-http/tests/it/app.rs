@@ -401,4 +401,26 @@ impl CustomerStore for Counting {
             .remember_nonce(key_id, nonce, timestamp, forget_before)
             .await
     }
+    fn clock(&self) -> &customer_store::Clock {
+        self.inner.clock()
+    }
+    async fn save_state(&self, name: &str) -> StoreResult<()> {
+        self.count("save_state");
+        self.inner.save_state(name).await
+    }
+    async fn restore_state(&self, name: &str) -> StoreResult<()> {
+        self.count("restore_state");
+        self.inner.restore_state(name).await
+    }
+    async fn delete_state(&self, name: &str) -> StoreResult<()> {
+        self.count("delete_state");
+        self.inner.delete_state(name).await
+    }
+    async fn state_names(&self) -> StoreResult<Vec<String>> {
+        self.count("state_names");
+        self.inner.state_names().await
+    }
+    fn keep_states_in(&self, dir: &std::path::Path) -> StoreResult<()> {
+        self.inner.keep_states_in(dir)
+    }
 }

@@ -5,6 +5,7 @@
 mod app;
 mod conformance;
 mod contract;
+mod control;
 mod easycart;
 mod edd;
 mod real_clients;

@@ -34,6 +34,7 @@ mod import;
 mod ledger;
 mod list;
 mod schema;
+mod states;
 mod transfer;
 
 use std::future::Future;
@@ -56,7 +57,7 @@ use tokio_postgres::{CancelToken, IsolationLevel, NoTls, Row};
 use crate::location::mask_password;
 use crate::values::{backend, hash_password};
 use crate::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ApiKey, Clock, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
     ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 pub(crate) use codec::is_retryable;
@@ -79,6 +80,7 @@ type TxFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>
 pub struct PostgresStore {
     pool: Pool,
     described: Arc<str>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -225,7 +227,11 @@ impl PostgresStore {
             .recycle_timeout(Some(CONNECTION_TIMEOUT))
             .build()
             .map_err(|e| backend(format!("cannot build the connection pool: {e}")))?;
-        let store = Self { pool, described };
+        let store = Self {
+            pool,
+            described,
+            clock: Clock::new(),
+        };
         let with_place = |error: StoreError| match error {
             StoreError::Unavailable(reason) => StoreError::Unavailable(format!(
                 "cannot reach PostgreSQL at {}: {reason}",
@@ -276,9 +282,12 @@ impl PostgresStore {
     {
         let mut work = Some(work);
         let mut stale = 0;
+        let at = self.clock.now();
         loop {
             let mut session = Session::new(self.pool.get().await?);
-            match run(&mut session, read_only, &mut work).await {
+            let outcome =
+                crate::clock::with_task_now(at, run(&mut session, read_only, &mut work)).await;
+            match outcome {
                 Ok(out) => {
                     session.finish();
                     return Ok(out);
@@ -645,7 +654,7 @@ impl CustomerStore for PostgresStore {
 
     async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
         Ok(Box::new(
-            transfer::begin_import(self.pool.clone(), mode).await?,
+            transfer::begin_import(self.pool.clone(), mode, self.clock.now()).await?,
         ))
     }
 
@@ -706,6 +715,52 @@ impl CustomerStore for PostgresStore {
             })
         })
         .await
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn keep_states_in(&self, _dir: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError::Invalid {
+            field: "snapshot_dir".into(),
+            reason: "PostgreSQL keeps snapshots in the database, shared by every server on it"
+                .into(),
+        })
+    }
+
+    async fn save_state(&self, name: &str) -> StoreResult<()> {
+        crate::check_state_name(name)?;
+        let name: Arc<str> = name.into();
+        self.write(move |tx| {
+            let name = Arc::clone(&name);
+            Box::pin(async move { states::save(tx, &name).await })
+        })
+        .await
+    }
+
+    async fn restore_state(&self, name: &str) -> StoreResult<()> {
+        crate::check_state_name(name)?;
+        let name: Arc<str> = name.into();
+        self.write(move |tx| {
+            let name = Arc::clone(&name);
+            Box::pin(async move { states::restore(tx, &name).await })
+        })
+        .await
+    }
+
+    async fn delete_state(&self, name: &str) -> StoreResult<()> {
+        crate::check_state_name(name)?;
+        let name: Arc<str> = name.into();
+        self.write(move |tx| {
+            let name = Arc::clone(&name);
+            Box::pin(async move { states::delete(tx, &name).await })
+        })
+        .await
+    }
+
+    async fn state_names(&self) -> StoreResult<Vec<String>> {
+        self.read(|tx| Box::pin(states::names(tx))).await
     }
 }
 

@@ -20,9 +20,9 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use customer_model::NewCustomer;
 use customer_model::export::StoredRecord;
 use customer_model::import::{CustomerRef, ImportBatch, ImportRecord, ImportSummary, RecordKind};
+use customer_model::{NewCustomer, Timestamp};
 use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::IsolationLevel;
@@ -48,10 +48,15 @@ fn gone() -> StoreError {
 }
 
 /// Takes a connection, begins the transaction and starts the session's task.
-pub(crate) async fn begin_import(pool: Pool, mode: ImportMode) -> StoreResult<PostgresImport> {
+/// Records without their own instants get `now`, the store's clock when it began.
+pub(crate) async fn begin_import(
+    pool: Pool,
+    mode: ImportMode,
+    now: Timestamp,
+) -> StoreResult<PostgresImport> {
     let (commands, mut queue) = mpsc::channel::<ImportCommand>(1);
     let (started, ready) = oneshot::channel::<StoreResult<()>>();
-    tokio::spawn(async move {
+    tokio::spawn(crate::clock::with_task_now(now, async move {
         let mut client = match pool.get().await {
             Ok(client) => client,
             Err(error) => {
@@ -100,7 +105,7 @@ pub(crate) async fn begin_import(pool: Pool, mode: ImportMode) -> StoreResult<Po
             }
         }
         // The session was dropped: dropping the transaction rolls it back.
-    });
+    }));
     ready.await.map_err(|_| gone())??;
     Ok(PostgresImport { commands })
 }

@@ -73,6 +73,8 @@ fn writer_gone() -> StoreError {
 /// Writes `group` in one transaction, each item in a savepoint, and answers every item
 /// after the commit.
 fn write_group(inner: &Inner, group: Vec<PendingCreate>) {
+    // The group's instants come from the store's clock, which a test may have set.
+    let _now = crate::clock::ThreadNow::set(inner.clock.now());
     let mut conn = lock(&inner.writer);
     let mut answers = Vec::with_capacity(group.len());
     let committed = conn

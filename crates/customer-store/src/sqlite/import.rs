@@ -161,6 +161,7 @@ fn run(
     commands: Receiver<ImportCommand>,
 ) {
     inner.importing.store(true, Ordering::Release);
+    let _now = crate::clock::ThreadNow::set(inner.clock.now());
     let mut conn = lock(&inner.writer);
     let mut answer = None;
     match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {

@@ -34,6 +34,7 @@
 //!   of their own across many calls.
 //! - `codec`: value conversions and error classification.
 //! - `functions`: SQL functions the queries call (registered on every connection).
+//! - `states`: saved states (reset and snapshots), whole copies by SQLite's backup.
 
 mod api_keys;
 mod codec;
@@ -45,10 +46,12 @@ mod import;
 mod ledger;
 mod list;
 mod schema;
+mod states;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, mpsc};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -60,9 +63,10 @@ use customer_model::{
 };
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::clock::ThreadNow;
 use crate::values::hash_password;
 use crate::{
-    ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
+    ApiKey, Clock, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
     ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 use codec::backend;
@@ -137,6 +141,12 @@ struct Inner {
     readers: Option<Readers>,
     /// Customer creates waiting to be written together (`group_commit`).
     pending_creates: Mutex<Vec<group_commit::PendingCreate>>,
+    /// Where instants come from.
+    clock: Clock,
+    /// Saved states in memory, by name (when no directory was given).
+    states: Mutex<HashMap<String, Connection>>,
+    /// The directory saved states are kept in, when one was given.
+    state_dir: OnceLock<PathBuf>,
 }
 
 impl Inner {
@@ -147,6 +157,9 @@ impl Inner {
             importing: AtomicBool::new(false),
             readers,
             pending_creates: Mutex::new(Vec::new()),
+            clock: Clock::new(),
+            states: Mutex::new(HashMap::new()),
+            state_dir: OnceLock::new(),
         }
     }
 }
@@ -310,6 +323,20 @@ impl SqliteStore {
         })
     }
 
+    /// Runs `work` with the writer connection to itself, in the write turn, on the
+    /// blocking pool (saving and restoring states).
+    async fn exclusive<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> StoreResult<T> + Send + 'static,
+    {
+        let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || work(&inner))
+            .await
+            .map_err(|e| backend(format!("store task failed: {e}")))?
+    }
+
     /// How many reads run at once; further reads wait for a turn.
     pub fn max_readers(&self) -> usize {
         self.inner
@@ -348,7 +375,9 @@ impl SqliteStore {
         let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
         let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
         let inner = Arc::clone(&self.inner);
+        let at = inner.clock.now();
         tokio::task::spawn_blocking(move || {
+            let _now = ThreadNow::set(at);
             let mut conn = lock(&inner.writer);
             watched(&mut conn, &cancelled, |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -373,7 +402,9 @@ impl SqliteStore {
         let Some(readers) = &self.inner.readers else {
             let _turn = self.inner.write_turn.acquire().await.map_err(closed)?;
             let inner = Arc::clone(&self.inner);
+            let at = inner.clock.now();
             return tokio::task::spawn_blocking(move || {
+                let _now = ThreadNow::set(at);
                 let mut conn = lock(&inner.writer);
                 watched(&mut conn, &cancelled, |conn| work(conn))
             })
@@ -381,7 +412,9 @@ impl SqliteStore {
             .map_err(|e| backend(format!("store task failed: {e}")))?;
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
+        let at = self.inner.clock.now();
         let job: ReadJob = Box::new(move |conn| {
+            let _now = ThreadNow::set(at);
             let out = conn
                 .and_then(|conn| watched(conn, &cancelled, |conn| in_read_transaction(conn, work)));
             let _ = reply.send(out);
@@ -670,6 +703,45 @@ impl CustomerStore for SqliteStore {
         })
         .await
     }
+
+    fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Only the first call counts; the directory is created if needed.
+    fn keep_states_in(&self, dir: &Path) -> StoreResult<()> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid {
+            field: "snapshot_dir".into(),
+            reason: format!("cannot create {}: {e}", dir.display()),
+        })?;
+        let _ = self.inner.state_dir.set(dir.to_path_buf());
+        Ok(())
+    }
+
+    async fn save_state(&self, name: &str) -> StoreResult<()> {
+        crate::check_state_name(name)?;
+        let name = name.to_owned();
+        self.exclusive(move |inner| states::save(inner, &name))
+            .await
+    }
+
+    async fn restore_state(&self, name: &str) -> StoreResult<()> {
+        crate::check_state_name(name)?;
+        let name = name.to_owned();
+        self.exclusive(move |inner| states::restore(inner, &name))
+            .await
+    }
+
+    async fn delete_state(&self, name: &str) -> StoreResult<()> {
+        crate::check_state_name(name)?;
+        let name = name.to_owned();
+        self.exclusive(move |inner| states::delete(inner, &name))
+            .await
+    }
+
+    async fn state_names(&self) -> StoreResult<Vec<String>> {
+        self.exclusive(states::names).await
+    }
 }
 
 #[cfg(test)]
@@ -719,6 +791,45 @@ mod tests {
         for _ in 0..store.max_readers() {
             store.health().await.unwrap();
         }
+    }
+
+    /// A saved state covers every table of the schema, one a later migration adds
+    /// included, with its `AUTOINCREMENT` sequence; kept in a directory, it outlives the
+    /// store.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn states_cover_every_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        store.keep_states_in(&dir.path().join("states")).unwrap();
+        let raw = |sql: &'static str| {
+            lock(&store.inner.writer).execute_batch(sql).unwrap();
+        };
+        raw(
+            "CREATE TABLE added_later (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT);
+             INSERT INTO added_later (note) VALUES ('kept');",
+        );
+        store.save_state("baseline").await.unwrap();
+        raw("INSERT INTO added_later (note) VALUES ('later');");
+        store.restore_state("baseline").await.unwrap();
+        raw("INSERT INTO added_later (note) VALUES ('next');");
+        let rows: Vec<(i64, String)> = {
+            let conn = lock(&store.inner.writer);
+            let mut statement = conn
+                .prepare("SELECT id, note FROM added_later ORDER BY id")
+                .unwrap();
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(rows, [(1, "kept".to_owned()), (2, "next".to_owned())]);
+        drop(store);
+        let reopened = SqliteStore::open(&path).unwrap();
+        reopened.keep_states_in(&dir.path().join("states")).unwrap();
+        assert_eq!(reopened.state_names().await.unwrap(), ["baseline"]);
+        reopened.restore_state("baseline").await.unwrap();
     }
 
     /// Reads beyond the pool's threads wait in its queue; a waiting read that is
