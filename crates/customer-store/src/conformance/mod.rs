@@ -22,8 +22,8 @@
 //! The scenarios are grouped by area, one file each: `customers` (create, read, update,
 //! delete, uniqueness), `lists` (filters, searches, sorts, pages), `ledger` (orders,
 //! refunds, subscriptions, grants and their aggregates), `import`, `transfer` (import
-//! sessions in chunks, the bulk load, export then import) and `keys` (API keys and OAuth
-//! nonces).
+//! sessions in chunks, the bulk load, export then import), `keys` (API keys and OAuth
+//! nonces) and `webhooks` (the resource, the outbox, leases and the failure rule).
 
 mod customers;
 mod import;
@@ -31,6 +31,7 @@ mod keys;
 mod ledger;
 mod lists;
 mod transfer;
+mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,6 +56,7 @@ pub use import::*;
 pub use keys::*;
 pub use ledger::*;
 pub use lists::*;
+pub use webhooks::*;
 pub use transfer::{
     Picture, assert_same, bulk_load_equals_row_by_row, copy_store, export_all,
     export_then_import_gives_an_equal_store, generated_batch, import_in_chunks,
@@ -89,6 +91,9 @@ macro_rules! store_conformance_tests {
             writes_over_the_limits_are_refused,
             search_terms_longer_than_any_value_match_nothing,
             import_sessions_stream_in_chunks,
+            webhook_events_follow_committed_changes,
+            webhook_leases_retries_and_the_failure_rule,
+            webhooks_are_listed_changed_and_deleted,
         );
         $crate::__store_conformance_pairs!($factory;
             bulk_load_equals_row_by_row,

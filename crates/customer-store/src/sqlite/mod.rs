@@ -42,6 +42,7 @@ mod import;
 mod ledger;
 mod list;
 mod schema;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +55,10 @@ use customer_model::{
     NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
     OrderId, OrderStatus, PageRequest, Product, ProductId, Subscription, SubscriptionStatus,
     Timestamp, Uuid,
+};
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, NewWebhook, Webhook, WebhookEvent,
+    WebhookPatch, WebhookQuery,
 };
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
@@ -360,6 +365,9 @@ impl CustomerStore for SqliteStore {
                     ..customers::InsertOptions::default()
                 };
                 let id = customers::insert(conn, &new, &options)?;
+                if new.account.is_some() {
+                    webhooks::enqueue(conn, CustomerEvent::Created, id.0)?;
+                }
                 customers::load(conn, id.0)
             })
             .await
@@ -395,12 +403,22 @@ impl CustomerStore for SqliteStore {
             ),
             None => None,
         };
-        self.write(move |conn| customers::update(conn, id.0, &patch, hash.as_deref()))
-            .await
+        self.write(move |conn| {
+            let before = webhooks::registered(conn, id.0)?;
+            let customer = customers::update(conn, id.0, &patch, hash.as_deref())?;
+            webhooks::enqueue_change(conn, id.0, before, Some(customer.account.is_some()))?;
+            Ok(customer)
+        })
+        .await
     }
 
     async fn delete_customer(&self, id: CustomerId) -> StoreResult<Customer> {
-        self.write(move |conn| customers::delete(conn, id.0)).await
+        self.write(move |conn| {
+            let customer = customers::delete(conn, id.0)?;
+            webhooks::enqueue_change(conn, id.0, Some(customer.account.is_some()), None)?;
+            Ok(customer)
+        })
+        .await
     }
 
     async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
@@ -604,6 +622,66 @@ impl CustomerStore for SqliteStore {
             api_keys::remember_nonce(conn, key_id, &nonce, timestamp, forget_before)
         })
         .await
+    }
+
+    async fn create_webhook(&self, new: NewWebhook) -> StoreResult<Webhook> {
+        self.write(move |conn| webhooks::create(conn, &new)).await
+    }
+
+    async fn webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.read(move |conn| webhooks::load(conn, id)).await
+    }
+
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<Page<Webhook>> {
+        let query = query.clone();
+        self.read(move |conn| webhooks::list(conn, &query)).await
+    }
+
+    async fn update_webhook(&self, id: i64, patch: WebhookPatch) -> StoreResult<Webhook> {
+        self.write(move |conn| webhooks::update(conn, id, &patch))
+            .await
+    }
+
+    async fn delete_webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.write(move |conn| webhooks::delete(conn, id)).await
+    }
+
+    async fn claim_webhook_events(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>> {
+        let owner = owner.to_owned();
+        self.write(move |conn| webhooks::claim(conn, &owner, now, lease_until, limit))
+            .await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        event: &WebhookEvent,
+        record: DeliveryRecord,
+        after: AfterAttempt,
+    ) -> StoreResult<Webhook> {
+        let event = event.clone();
+        self.write(move |conn| webhooks::record_attempt(conn, &event, &record, after))
+            .await
+    }
+
+    async fn release_webhook(&self, id: i64, owner: &str) -> StoreResult<()> {
+        let owner = owner.to_owned();
+        self.write(move |conn| webhooks::release(conn, id, &owner))
+            .await
+    }
+
+    async fn webhook_deliveries(&self, id: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
+        self.read(move |conn| webhooks::deliveries(conn, id, limit))
+            .await
+    }
+
+    async fn clear_webhook_deliveries(&self) -> StoreResult<()> {
+        self.write(webhooks::clear).await
     }
 }
 
