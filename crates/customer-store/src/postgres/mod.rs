@@ -753,6 +753,12 @@ impl CustomerStore for PostgresStore {
         lease_until: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<ClaimedWebhook>> {
+        if !self
+            .read(move |tx| Box::pin(webhooks::any_due(tx, now)))
+            .await?
+        {
+            return Ok(Vec::new());
+        }
         self.write(|tx| {
             let owner = owner.to_owned();
             Box::pin(async move { webhooks::claim(tx, &owner, now, lease_until, limit).await })

@@ -258,6 +258,17 @@ fn event_from_row(row: &Row) -> StoreResult<WebhookEvent> {
     })
 }
 
+/// Whether any event is due at `at` (a read, so that an idle worker writes nothing).
+pub(crate) async fn any_due(tx: &Tx<'_>, at: Timestamp) -> StoreResult<bool> {
+    Ok(query_opt(
+        tx,
+        "SELECT 1 FROM webhook_outbox WHERE not_before <= $1 LIMIT 1",
+        &[&ts(at)?],
+    )
+    .await?
+    .is_some())
+}
+
 /// Leases up to `limit` webhooks whose oldest waiting event is due and that nobody else
 /// holds, and hands over their oldest events.
 pub(crate) async fn claim(

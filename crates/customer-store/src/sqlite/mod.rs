@@ -653,6 +653,9 @@ impl CustomerStore for SqliteStore {
         lease_until: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<ClaimedWebhook>> {
+        if !self.read(move |conn| webhooks::any_due(conn, now)).await? {
+            return Ok(Vec::new());
+        }
         let owner = owner.to_owned();
         self.write(move |conn| webhooks::claim(conn, &owner, now, lease_until, limit))
             .await

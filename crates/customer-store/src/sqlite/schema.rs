@@ -338,6 +338,7 @@ CREATE TABLE webhook_outbox (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX webhook_outbox_webhook ON webhook_outbox(webhook_id, delivery_id);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(not_before);
 CREATE TABLE webhook_deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,

@@ -233,6 +233,14 @@ fn event_from_row(row: &Row<'_>) -> StoreResult<WebhookEvent> {
     })
 }
 
+/// Whether any event is due at `at` (a read, so that an idle worker never takes the
+/// write lock).
+pub(crate) fn any_due(conn: &Connection, at: Timestamp) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE not_before <= ?1)")?
+        .query_row([ts(at)?], |row| row.get(0))?)
+}
+
 /// Leases up to `limit` webhooks whose oldest waiting event is due and that nobody else
 /// holds, and hands over their oldest events.
 pub(crate) fn claim(

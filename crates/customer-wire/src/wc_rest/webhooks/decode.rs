@@ -423,14 +423,9 @@ pub const SECRET_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS
 /// The length of a generated secret.
 pub const SECRET_LENGTH: usize = 50;
 
-/// `POST /webhooks`: the required arguments, their types, then the controller's checks
-/// (an `id`, the topic, the URL). The status asked for is validated but not used: a
-/// webhook created through the API starts active, as WooCommerce's does.
-pub fn decode_create(
-    params: &Params,
-    version: Version,
-    defaults: CreateDefaults,
-) -> Result<NewWebhook, RestError> {
+/// `POST /webhooks` as WordPress checks it before the controller runs: the required
+/// arguments, then their types.
+pub fn validate_create(params: &Params) -> Result<(), RestError> {
     let missing: Vec<&str> = ["topic", "delivery_url"]
         .into_iter()
         .filter(|name| params.get(*name).is_none_or(Value::is_null))
@@ -440,9 +435,21 @@ pub fn decode_create(
     }
     let mut errors = Vec::new();
     check_arguments(params, &mut errors);
-    if !errors.is_empty() {
-        return Err(RestError::invalid_params(errors));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RestError::invalid_params(errors))
     }
+}
+
+/// The controller's create checks (an `id`, the topic, the URL; batch items get only
+/// these) and the webhook to store. The status asked for is not used: a webhook created
+/// through the API starts active, as WooCommerce's does.
+pub fn decode_create(
+    params: &Params,
+    version: Version,
+    defaults: CreateDefaults,
+) -> Result<NewWebhook, RestError> {
     check_create(params)?;
     let event = params
         .get("topic")
@@ -526,34 +533,34 @@ pub fn decode_update(params: &Params) -> Result<WebhookPatch, RestError> {
     Ok(patch)
 }
 
-/// `context` of `GET /webhooks/{id}`; `true` for `edit`. An id of 0 is WooCommerce's
-/// 404.
-pub fn decode_retrieve(params: &Params, id: i64) -> Result<bool, RestError> {
+/// `context` of `GET /webhooks/{id}`; `true` for `edit`.
+pub fn decode_retrieve(params: &Params) -> Result<bool, RestError> {
     let mut errors = Vec::new();
     check_context(params, &CONTEXTS, &mut errors);
     if !errors.is_empty() {
         return Err(RestError::invalid_params(errors));
     }
-    if id == 0 {
-        return Err(error(&INVALID_ID_GET));
-    }
     Ok(params.get("context").and_then(Value::as_str) == Some("edit"))
 }
 
-/// `force` of `DELETE /webhooks/{id}`: a boolean, and it must be true (webhooks have
-/// no trash).
-pub fn decode_delete(params: &Params) -> Result<(), RestError> {
-    let force = match params.get("force") {
-        None => false,
+/// `force` of `DELETE /webhooks/{id}` (a boolean, false when absent).
+pub fn decode_delete(params: &Params) -> Result<bool, RestError> {
+    match params.get("force") {
+        None => Ok(false),
         Some(value) => as_boolean(value).ok_or_else(|| {
             RestError::invalid_params(vec![ParamError::not_of_type("force", "force", "boolean")])
-        })?,
-    };
-    if force {
-        Ok(())
-    } else {
-        Err(error(&TRASH_NOT_SUPPORTED))
+        }),
     }
+}
+
+/// `501`: a delete without `force=true` (webhooks have no trash).
+pub fn trash_not_supported() -> RestError {
+    error(&TRASH_NOT_SUPPORTED)
+}
+
+/// `404`: retrieve of id 0.
+pub fn invalid_id_get() -> RestError {
+    error(&INVALID_ID_GET)
 }
 
 /// The error of a webhook that does not exist, by operation.
@@ -623,14 +630,12 @@ mod tests {
 
     #[test]
     fn creates_are_checked_in_woocommerces_order() {
-        let missing = decode_create(&params(json!({})), Version::V3, defaults()).unwrap_err();
+        let missing = validate_create(&params(json!({}))).unwrap_err();
         assert_eq!(missing.code, "rest_missing_callback_param");
         assert_eq!(missing.message, "Missing parameter(s): topic, delivery_url");
-        let typed = decode_create(
-            &params(json!({"topic": ["x"], "delivery_url": "http://a", "status": "on"})),
-            Version::V3,
-            defaults(),
-        )
+        let typed = validate_create(&params(
+            json!({"topic": ["x"], "delivery_url": "http://a", "status": "on"}),
+        ))
         .unwrap_err();
         assert_eq!(typed.code, "rest_invalid_param");
         let topic = decode_create(
@@ -718,9 +723,15 @@ mod tests {
     }
 
     #[test]
-    fn deletes_need_force() {
-        assert_eq!(decode_delete(&Params::new()).unwrap_err().status, 501);
-        assert!(decode_delete(&params(json!({"force": "true"}))).is_ok());
+    fn deletes_read_force() {
+        assert_eq!(decode_delete(&Params::new()).unwrap(), false);
+        assert_eq!(decode_delete(&params(json!({"force": "true"}))).unwrap(), true);
+        assert_eq!(
+            decode_delete(&params(json!({"force": "x"})))
+                .unwrap_err()
+                .code,
+            "rest_invalid_param"
+        );
     }
 
     #[test]
