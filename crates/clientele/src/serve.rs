@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use customer_http::{AppState, ServerLimits, SiteConfig};
+use customer_http::{AppState, DeliveryOptions, DeliveryWorker, ServerLimits, SiteConfig};
 use customer_model::Currency;
 use customer_store::CustomerStore;
 use jiff::tz::TimeZone;
@@ -130,8 +130,15 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
         max_connections = limits.max_connections,
         "limits"
     );
+    let delivery = DeliveryOptions {
+        timeout: args.webhook_timeout,
+        retries: args.webhook_retries,
+        ..DeliveryOptions::default()
+    };
+    let worker = DeliveryWorker::new(Arc::clone(&store), site.clone(), delivery).spawn();
     let state = Arc::new(AppState::new(store, site));
     customer_http::serve(listener, state, tls, limits, shutdown_signal()).await?;
+    worker.abort();
     tracing::info!("stopped");
     Ok(())
 }
