@@ -216,11 +216,7 @@ impl DeliveryWorker {
         ))
     }
 
-    async fn customer_payload(
-        &self,
-        webhook: &Webhook,
-        id: i64,
-    ) -> StoreResult<serde_json::Value> {
+    async fn customer_payload(&self, webhook: &Webhook, id: i64) -> StoreResult<serde_json::Value> {
         let customer = self.store.customer(customer_model::CustomerId(id)).await?;
         let stats = self.store.customer_stats(customer.id).await?;
         let ctx = EncodeContext {

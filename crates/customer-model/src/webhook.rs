@@ -276,8 +276,14 @@ mod tests {
     fn only_registered_customers_have_events() {
         use CustomerEvent::*;
         assert_eq!(CustomerEvent::of_change(None, Some(true)), Some(Created));
-        assert_eq!(CustomerEvent::of_change(Some(false), Some(true)), Some(Created));
-        assert_eq!(CustomerEvent::of_change(Some(true), Some(true)), Some(Updated));
+        assert_eq!(
+            CustomerEvent::of_change(Some(false), Some(true)),
+            Some(Created)
+        );
+        assert_eq!(
+            CustomerEvent::of_change(Some(true), Some(true)),
+            Some(Updated)
+        );
         assert_eq!(CustomerEvent::of_change(Some(true), None), Some(Deleted));
         assert_eq!(CustomerEvent::of_change(None, Some(false)), None);
         assert_eq!(CustomerEvent::of_change(Some(false), None), None);
@@ -300,7 +306,13 @@ mod tests {
             error: Some("timeout".into()),
         };
         assert!(!record.succeeded());
-        for (status, ok) in [(199, false), (200, true), (302, true), (303, false), (500, false)] {
+        for (status, ok) in [
+            (199, false),
+            (200, true),
+            (302, true),
+            (303, false),
+            (500, false),
+        ] {
             record.response_status = Some(status);
             assert_eq!(record.succeeded(), ok, "{status}");
         }

@@ -39,15 +39,15 @@ mod values;
 pub mod conformance;
 
 use async_trait::async_trait;
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
+    WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadFile,
     DownloadGrant, NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription,
     Order, OrderId, OrderStatus, PageRequest, Product, ProductId, Subscription, SubscriptionStatus,
     Timestamp, Uuid,
-};
-use customer_model::webhook::{
-    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
-    WebhookQuery,
 };
 
 pub use customer_model::export::StoredRecord;

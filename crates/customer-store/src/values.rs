@@ -281,13 +281,17 @@ pub(crate) fn event_kind_from(text: &str) -> StoreResult<customer_model::webhook
 }
 
 /// A stored webhook status or event.
-pub(crate) fn webhook_status_from(text: &str) -> StoreResult<customer_model::webhook::WebhookStatus> {
+pub(crate) fn webhook_status_from(
+    text: &str,
+) -> StoreResult<customer_model::webhook::WebhookStatus> {
     customer_model::webhook::WebhookStatus::parse(text)
         .ok_or_else(|| backend(format!("stored webhook status {text:?}")))
 }
 
 /// A stored webhook event.
-pub(crate) fn customer_event_from(text: &str) -> StoreResult<customer_model::webhook::CustomerEvent> {
+pub(crate) fn customer_event_from(
+    text: &str,
+) -> StoreResult<customer_model::webhook::CustomerEvent> {
     customer_model::webhook::CustomerEvent::parse(text)
         .ok_or_else(|| backend(format!("stored webhook event {text:?}")))
 }

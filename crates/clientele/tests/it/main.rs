@@ -1,6 +1,7 @@
 //! The binary's integration tests: the command line and `serve` as processes, hostile
 //! clients against the server, one customer read through every dialect of the whole
-//! server, and two servers on one PostgreSQL database.
+//! server, two servers on one PostgreSQL database, and webhooks delivered to a local
+//! receiver.
 
 mod cli;
 mod cross_dialect;
@@ -9,3 +10,4 @@ mod hostile;
 mod serve;
 mod transfer;
 mod two_servers;
+mod webhooks;

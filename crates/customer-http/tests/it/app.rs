@@ -10,15 +10,15 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use bytes::Bytes;
 use customer_http::{AppState, Request, SiteConfig, handle, keys};
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
+    WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadGrant,
     NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
     OrderId, OrderStatus, PageRequest, Product, ProductId, Subscription, SubscriptionStatus,
     Timestamp, Uuid,
-};
-use customer_model::webhook::{
-    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
-    WebhookQuery,
 };
 use customer_store::{
     ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
@@ -440,7 +440,9 @@ impl CustomerStore for Counting {
         after: AfterAttempt,
     ) -> StoreResult<Webhook> {
         self.count("record_webhook_attempt");
-        self.inner.record_webhook_attempt(event, record, after).await
+        self.inner
+            .record_webhook_attempt(event, record, after)
+            .await
     }
     async fn release_webhook(&self, id: i64, owner: &str) -> StoreResult<()> {
         self.count("release_webhook");

@@ -56,12 +56,12 @@ pub use import::*;
 pub use keys::*;
 pub use ledger::*;
 pub use lists::*;
-pub use webhooks::*;
 pub use transfer::{
     Picture, assert_same, bulk_load_equals_row_by_row, copy_store, export_all,
     export_then_import_gives_an_equal_store, generated_batch, import_in_chunks,
     import_sessions_stream_in_chunks, picture,
 };
+pub use webhooks::*;
 
 /// Stamps out one `#[tokio::test]` per conformance scenario. `$factory` is an expression
 /// callable with no arguments that returns a future of `(Arc<dyn CustomerStore>, guard)`.

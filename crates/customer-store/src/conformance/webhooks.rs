@@ -74,19 +74,35 @@ fn kinds(claimed: &[ClaimedWebhook], webhook: i64) -> Vec<(EventKind, i64)> {
 /// active webhook is pinged once when created.
 pub async fn webhook_events_follow_committed_changes(store: Store) {
     let created = store
-        .create_webhook(new_webhook("c", CustomerEvent::Created, WebhookStatus::Active))
+        .create_webhook(new_webhook(
+            "c",
+            CustomerEvent::Created,
+            WebhookStatus::Active,
+        ))
         .await
         .unwrap();
     let updated = store
-        .create_webhook(new_webhook("u", CustomerEvent::Updated, WebhookStatus::Active))
+        .create_webhook(new_webhook(
+            "u",
+            CustomerEvent::Updated,
+            WebhookStatus::Active,
+        ))
         .await
         .unwrap();
     let deleted = store
-        .create_webhook(new_webhook("d", CustomerEvent::Deleted, WebhookStatus::Active))
+        .create_webhook(new_webhook(
+            "d",
+            CustomerEvent::Deleted,
+            WebhookStatus::Active,
+        ))
         .await
         .unwrap();
     let paused = store
-        .create_webhook(new_webhook("p", CustomerEvent::Created, WebhookStatus::Paused))
+        .create_webhook(new_webhook(
+            "p",
+            CustomerEvent::Created,
+            WebhookStatus::Paused,
+        ))
         .await
         .unwrap();
     assert_eq!(created.failure_count, 0);
@@ -179,7 +195,11 @@ pub async fn webhook_events_follow_committed_changes(store: Store) {
 /// and the log keeps every attempt, newest first.
 pub async fn webhook_leases_retries_and_the_failure_rule(store: Store) {
     let hook = store
-        .create_webhook(new_webhook("h", CustomerEvent::Created, WebhookStatus::Paused))
+        .create_webhook(new_webhook(
+            "h",
+            CustomerEvent::Created,
+            WebhookStatus::Paused,
+        ))
         .await
         .unwrap();
     let hook = store
@@ -219,7 +239,10 @@ pub async fn webhook_leases_retries_and_the_failure_rule(store: Store) {
         )
         .await
         .unwrap();
-    assert_eq!(retry.failure_count, 0, "a retried failure does not count yet");
+    assert_eq!(
+        retry.failure_count, 0,
+        "a retried failure does not count yet"
+    );
     store.release_webhook(hook.id, "a").await.unwrap();
     assert!(
         store
@@ -282,7 +305,13 @@ pub async fn webhook_leases_retries_and_the_failure_rule(store: Store) {
         .unwrap();
     assert_eq!((revived.status, revived.failure_count), (Active, 0));
     store.clear_webhook_deliveries().await.unwrap();
-    assert!(store.webhook_deliveries(hook.id, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .webhook_deliveries(hook.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
         store.webhook_deliveries(hook.id + 100, 10).await,
         Err(StoreError::NotFound { entity: "webhook" })
@@ -326,7 +355,10 @@ pub async fn webhooks_are_listed_changed_and_deleted(store: Store) {
         )
     };
     let all = store.list_webhooks(&query(&|_| {})).await.unwrap();
-    assert_eq!(names(all), (vec!["Alpha".into(), "beta".into(), "Gamma".into()], 3));
+    assert_eq!(
+        names(all),
+        (vec!["Alpha".into(), "beta".into(), "Gamma".into()], 3)
+    );
     let active = query(&|q| q.status = Some(WebhookStatus::Active));
     assert_eq!(names(store.list_webhooks(&active).await.unwrap()).1, 2);
     let search = query(&|q| q.search = Some("ALP".into()));

@@ -43,15 +43,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, NewWebhook, Webhook, WebhookEvent,
+    WebhookPatch, WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadGrant,
     NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
     OrderId, OrderStatus, PageRequest, Product, ProductId, Subscription, SubscriptionStatus,
     Timestamp, Uuid,
-};
-use customer_model::webhook::{
-    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, NewWebhook, Webhook, WebhookEvent,
-    WebhookPatch, WebhookQuery,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::config::Host;

@@ -4,8 +4,9 @@
 
 use customer_model::Timestamp;
 use customer_model::webhook::{
-    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, EventKind, MAX_CONSECUTIVE_FAILURES,
-    NewWebhook, Webhook, WebhookEvent, WebhookOrder, WebhookPatch, WebhookQuery, WebhookStatus,
+    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, EventKind,
+    MAX_CONSECUTIVE_FAILURES, NewWebhook, Webhook, WebhookEvent, WebhookOrder, WebhookPatch,
+    WebhookQuery, WebhookStatus,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -179,7 +180,10 @@ pub(crate) async fn list(tx: &Tx<'_>, query_: &WebhookQuery) -> StoreResult<Page
     )
     .await?;
     Ok(Page {
-        items: rows.iter().map(webhook_from_row).collect::<StoreResult<_>>()?,
+        items: rows
+            .iter()
+            .map(webhook_from_row)
+            .collect::<StoreResult<_>>()?,
         total: total as u64,
     })
 }
@@ -187,9 +191,13 @@ pub(crate) async fn list(tx: &Tx<'_>, query_: &WebhookQuery) -> StoreResult<Page
 /// Applies a patch. A webhook that stops being active drops its waiting events (it
 /// delivers nothing); one made active again starts with no failures.
 pub(crate) async fn update(tx: &Tx<'_>, id: i64, patch: &WebhookPatch) -> StoreResult<Webhook> {
-    query_opt(tx, "SELECT 1 FROM webhooks WHERE id = $1 FOR UPDATE", &[&id])
-        .await?
-        .ok_or(NOT_FOUND)?;
+    query_opt(
+        tx,
+        "SELECT 1 FROM webhooks WHERE id = $1 FOR UPDATE",
+        &[&id],
+    )
+    .await?
+    .ok_or(NOT_FOUND)?;
     let mut webhook = load(tx, id).await?;
     if let Some(name) = &patch.name {
         webhook.name.clone_from(name);
@@ -233,7 +241,12 @@ pub(crate) async fn update(tx: &Tx<'_>, id: i64, patch: &WebhookPatch) -> StoreR
 }
 
 async fn drop_waiting(tx: &Tx<'_>, id: i64) -> StoreResult<()> {
-    execute(tx, "DELETE FROM webhook_outbox WHERE webhook_id = $1", &[&id]).await?;
+    execute(
+        tx,
+        "DELETE FROM webhook_outbox WHERE webhook_id = $1",
+        &[&id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -241,7 +254,12 @@ async fn drop_waiting(tx: &Tx<'_>, id: i64) -> StoreResult<()> {
 pub(crate) async fn delete(tx: &Tx<'_>, id: i64) -> StoreResult<Webhook> {
     let webhook = load(tx, id).await?;
     drop_waiting(tx, id).await?;
-    execute(tx, "DELETE FROM webhook_deliveries WHERE webhook_id = $1", &[&id]).await?;
+    execute(
+        tx,
+        "DELETE FROM webhook_deliveries WHERE webhook_id = $1",
+        &[&id],
+    )
+    .await?;
     execute(tx, "DELETE FROM webhooks WHERE id = $1", &[&id]).await?;
     Ok(webhook)
 }

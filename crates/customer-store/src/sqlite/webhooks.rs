@@ -3,8 +3,9 @@
 
 use customer_model::Timestamp;
 use customer_model::webhook::{
-    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, EventKind, MAX_CONSECUTIVE_FAILURES,
-    NewWebhook, Webhook, WebhookEvent, WebhookOrder, WebhookPatch, WebhookQuery, WebhookStatus,
+    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, EventKind,
+    MAX_CONSECUTIVE_FAILURES, NewWebhook, Webhook, WebhookEvent, WebhookOrder, WebhookPatch,
+    WebhookQuery, WebhookStatus,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};

@@ -239,7 +239,11 @@ pub(crate) fn check_enum(
     }
 }
 
-pub(crate) fn check_string(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Option<String> {
+pub(crate) fn check_string(
+    name: &str,
+    value: &Value,
+    errors: &mut Vec<ParamError>,
+) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         _ => {
@@ -249,7 +253,11 @@ pub(crate) fn check_string(name: &str, value: &Value, errors: &mut Vec<ParamErro
     }
 }
 
-pub(crate) fn check_integer(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Option<i64> {
+pub(crate) fn check_integer(
+    name: &str,
+    value: &Value,
+    errors: &mut Vec<ParamError>,
+) -> Option<i64> {
     let parsed = as_integer(value);
     if parsed.is_none() {
         errors.push(ParamError::not_of_type(name, name, "integer"));

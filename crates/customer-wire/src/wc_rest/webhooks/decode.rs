@@ -386,7 +386,11 @@ pub fn is_valid_url(url: &str) -> bool {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     let host = if host_port.starts_with('[') {
-        host_port.split(']').next().map(|h| &h[1..]).unwrap_or_default()
+        host_port
+            .split(']')
+            .next()
+            .map(|h| &h[1..])
+            .unwrap_or_default()
     } else {
         match host_port.rsplit_once(':') {
             Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
@@ -419,7 +423,8 @@ pub fn default_name(now: Timestamp) -> String {
 }
 
 /// The characters of `wp_generate_password( 50, true, true )`.
-pub const SECRET_ALPHABET: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#$%^&*()-_ []{}<>~`+=,.;:/?|";
+pub const SECRET_ALPHABET: &str =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#$%^&*()-_ []{}<>~`+=,.;:/?|";
 /// The length of a generated secret.
 pub const SECRET_LENGTH: usize = 50;
 
@@ -623,7 +628,11 @@ mod tests {
             route("/wc/v3/webhooks/batch"),
             Some((Version::V3, WebhookEndpoint::Batch))
         );
-        for none in ["/wc/v1/webhooks", "/wc/v3/webhooks/x", "/wc/v3/webhooks/1/2"] {
+        for none in [
+            "/wc/v1/webhooks",
+            "/wc/v3/webhooks/x",
+            "/wc/v3/webhooks/1/2",
+        ] {
             assert_eq!(parse_route(none), None, "{none}");
         }
     }
@@ -654,10 +663,15 @@ mod tests {
             defaults(),
         )
         .unwrap_err();
-        assert_eq!(url.code, "woocommerce_rest_shop_webhook_invalid_delivery_url");
+        assert_eq!(
+            url.code,
+            "woocommerce_rest_shop_webhook_invalid_delivery_url"
+        );
         let made = decode_create(
-            &params(json!({"topic": "Customer.Updated", "delivery_url": "http://a:8080/x",
-                           "status": "paused", "name": ""})),
+            &params(
+                json!({"topic": "Customer.Updated", "delivery_url": "http://a:8080/x",
+                           "status": "paused", "name": ""}),
+            ),
             Version::V2,
             defaults(),
         )
@@ -692,8 +706,10 @@ mod tests {
 
     #[test]
     fn updates_change_what_is_not_empty() {
-        let patch = decode_update(&params(json!({"status": "paused", "name": "", "secret": "k"})))
-            .unwrap();
+        let patch = decode_update(&params(
+            json!({"status": "paused", "name": "", "secret": "k"}),
+        ))
+        .unwrap();
         assert_eq!(patch.status, Some(WebhookStatus::Paused));
         assert_eq!(patch.name, None);
         assert_eq!(patch.secret.as_deref(), Some("k"));
@@ -713,7 +729,10 @@ mod tests {
         assert_eq!(list.query.page.offset, 4);
         assert_eq!(list.query.order_by, WebhookOrder::Name);
         let pages = list.pagination(5);
-        assert_eq!((pages.total_pages, pages.prev, pages.next), (3, Some(2), None));
+        assert_eq!(
+            (pages.total_pages, pages.prev, pages.next),
+            (3, Some(2), None)
+        );
         assert_eq!(
             decode_list(&params(json!({"status": "gone"})))
                 .unwrap_err()
@@ -725,7 +744,10 @@ mod tests {
     #[test]
     fn deletes_read_force() {
         assert_eq!(decode_delete(&Params::new()).unwrap(), false);
-        assert_eq!(decode_delete(&params(json!({"force": "true"}))).unwrap(), true);
+        assert_eq!(
+            decode_delete(&params(json!({"force": "true"}))).unwrap(),
+            true
+        );
         assert_eq!(
             decode_delete(&params(json!({"force": "x"})))
                 .unwrap_err()
@@ -737,6 +759,9 @@ mod tests {
     #[test]
     fn unnamed_webhooks_are_named_by_date() {
         let at: Timestamp = "2024-01-02T15:04:05Z".parse().unwrap();
-        assert_eq!(default_name(at), "Webhook created on Jan 02, 2024 @ 03:04 PM");
+        assert_eq!(
+            default_name(at),
+            "Webhook created on Jan 02, 2024 @ 03:04 PM"
+        );
     }
 }

@@ -116,13 +116,10 @@ mod tests {
     #[test]
     fn the_signature_is_rfc_4231s_hmac_in_base64() {
         // RFC 4231 test case 2: key "Jefe".
-        let expected = base64::engine::general_purpose::STANDARD.encode(
-            hex_bytes("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
-        );
-        assert_eq!(
-            signature("Jefe", b"what do ya want for nothing?"),
-            expected
-        );
+        let expected = base64::engine::general_purpose::STANDARD.encode(hex_bytes(
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        ));
+        assert_eq!(signature("Jefe", b"what do ya want for nothing?"), expected);
     }
 
     fn hex_bytes(hex: &str) -> Vec<u8> {

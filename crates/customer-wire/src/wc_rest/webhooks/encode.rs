@@ -36,7 +36,11 @@ pub const WEBHOOK_FIELDS: [&str; 14] = [
 
 /// `<home>/wp-json/wc/vN/webhooks`.
 pub fn collection_url(ctx: &EncodeContext<'_>) -> String {
-    format!("{}/wp-json/{}/webhooks", ctx.home_url, ctx.version.namespace())
+    format!(
+        "{}/wp-json/{}/webhooks",
+        ctx.home_url,
+        ctx.version.namespace()
+    )
 }
 
 /// WooCommerce's webhook object, fields in its order.
@@ -236,7 +240,12 @@ mod tests {
             modified_at: None,
         };
         let edit = webhook_json(&ctx, &webhook, true);
-        let mut keys: Vec<&str> = edit.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = edit
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut listed = WEBHOOK_FIELDS.to_vec();
         keys.sort_unstable();
         listed.sort_unstable();
@@ -251,7 +260,11 @@ mod tests {
         );
         assert_eq!(
             edit["hooks"],
-            json!(["user_register", "woocommerce_created_customer", "woocommerce_new_customer"])
+            json!([
+                "user_register",
+                "woocommerce_created_customer",
+                "woocommerce_new_customer"
+            ])
         );
         let view = webhook_json(&ctx, &webhook, false);
         assert!(view.get("secret").is_none());

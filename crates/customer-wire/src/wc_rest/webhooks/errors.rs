@@ -7,8 +7,11 @@ use crate::catalogue::CatalogueEntry;
 use crate::wc_rest::errors::RestError;
 
 /// `404`: retrieve with id 0.
-pub const INVALID_ID_GET: CatalogueEntry =
-    CatalogueEntry::new(404, "woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.");
+pub const INVALID_ID_GET: CatalogueEntry = CatalogueEntry::new(
+    404,
+    "woocommerce_rest_shop_webhook_invalid_id",
+    "Invalid ID.",
+);
 /// `400`: a missing webhook when answering it (retrieve) or updating it.
 pub const ID_IS_INVALID: CatalogueEntry = CatalogueEntry::new(
     400,
@@ -16,8 +19,11 @@ pub const ID_IS_INVALID: CatalogueEntry = CatalogueEntry::new(
     "ID is invalid.",
 );
 /// `404`: delete of a missing webhook.
-pub const INVALID_ID_DELETE: CatalogueEntry =
-    CatalogueEntry::new(404, "woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.");
+pub const INVALID_ID_DELETE: CatalogueEntry = CatalogueEntry::new(
+    404,
+    "woocommerce_rest_shop_webhook_invalid_id",
+    "Invalid ID.",
+);
 /// `400`: create with an `id`.
 pub const EXISTS: CatalogueEntry = CatalogueEntry::new(
     400,

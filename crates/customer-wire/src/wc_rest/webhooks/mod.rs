@@ -63,7 +63,12 @@ mod tests {
             parse_topic("Customer.Created"),
             Some(CustomerEvent::Created)
         );
-        for other in ["order.created", "customer", "customer.", "action.woocommerce_x"] {
+        for other in [
+            "order.created",
+            "customer",
+            "customer.",
+            "action.woocommerce_x",
+        ] {
             assert_eq!(parse_topic(other), None, "{other}");
         }
     }
