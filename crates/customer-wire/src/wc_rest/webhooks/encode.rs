@@ -191,8 +191,12 @@ impl WebhookBatch {
         self.delete.push(Self::item(ctx, outcome, json!(id)));
     }
 
-    /// The batch's answer: only the lists that were asked for.
+    /// The batch's answer: only the lists that had input (`[]` when none had, as PHP
+    /// encodes an empty array).
     pub fn answer(self, asked: [bool; 3]) -> Answer {
+        if asked == [false; 3] {
+            return Answer::new(200, json!([]), Shape::Other);
+        }
         let mut body = Map::new();
         for ((name, items), wanted) in [
             ("create", self.create),
