@@ -6,12 +6,14 @@
 //!   update, delete and batch bodies into model inputs.
 //! - [`encode`]: webhooks into WooCommerce's webhook object, and the answers.
 //! - [`errors`]: the catalogue of the resource's own errors ([`errors::CATALOGUE`]).
+//! - [`contract`]: the routes and schemas of the OpenAPI documents.
 //! - [`delivery`]: the request of a delivery or a ping: headers, body, signature.
 //!
 //! Only customer topics exist here (`customer.created`, `customer.updated`,
 //! `customer.deleted`, `customer.restored`); the payload is the customer object of the
 //! version the webhook was made through.
 
+pub mod contract;
 pub mod decode;
 pub mod delivery;
 pub mod encode;
