@@ -200,7 +200,11 @@ pub fn routes(version: Version) -> Vec<Route> {
                 "delete": {"type": "array", "items": {"type": "integer"}},
             }})),
             false,
-            vec![ok(200, "Each item's result.", schema_ref("WebhookBatchResult"))],
+            vec![ok(
+                200,
+                "Each item's result.",
+                schema_ref("WebhookBatchResult"),
+            )],
             &[],
         );
         op.description = format!(
@@ -253,7 +257,11 @@ pub fn routes(version: Version) -> Vec<Route> {
         Route {
             path: format!("{base}/batch"),
             path_params: Vec::new(),
-            operations: vec![batch("POST", ""), batch("PUT", "_put"), batch("PATCH", "_patch")],
+            operations: vec![
+                batch("POST", ""),
+                batch("PUT", "_put"),
+                batch("PATCH", "_patch"),
+            ],
         },
         Route {
             path: format!("{base}/{{id}}"),
@@ -279,7 +287,11 @@ pub fn routes(version: Version) -> Vec<Route> {
                     DELETE_PARAMETERS.to_vec(),
                     None,
                     false,
-                    vec![ok(200, "The webhook as it was, with its secret.", webhook())],
+                    vec![ok(
+                        200,
+                        "The webhook as it was, with its secret.",
+                        webhook(),
+                    )],
                     &[404, 501],
                 ),
             ],
@@ -310,14 +322,16 @@ mod tests {
         let mut bad = crate::wc_rest::decode::Params::new();
         bad.insert("context".into(), json!("nope"));
         assert!(decode_retrieve(&bad).is_err());
-        bad.insert("context".into(), json!(RETRIEVE_PARAMETERS[0].default.unwrap()));
+        bad.insert(
+            "context".into(),
+            json!(RETRIEVE_PARAMETERS[0].default.unwrap()),
+        );
         assert!(decode_retrieve(&bad).is_ok());
         let mut force = crate::wc_rest::decode::Params::new();
         force.insert("force".into(), json!("maybe"));
         assert!(decode_delete(&force).is_err());
         for parameter in LIST_PARAMETERS {
-            if let (ParamKind::OneOf(values), Some(default)) = (parameter.kind, parameter.default)
-            {
+            if let (ParamKind::OneOf(values), Some(default)) = (parameter.kind, parameter.default) {
                 assert!(values.contains(&default), "{}", parameter.name);
             }
         }
