@@ -237,29 +237,6 @@ pub(crate) fn hash_passwords(customers: &[NewCustomer]) -> StoreResult<Vec<Optio
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_round_trip() {
-        let address = Address {
-            first_name: "Ann \"Q\"".into(),
-            city: "Kraków".into(),
-            phone: "+48 1".into(),
-            ..Address::default()
-        };
-        assert_eq!(address_from_json(&address_to_json(&address)), address);
-        assert_eq!(address_to_json(&Address::default()), "");
-        assert_eq!(address_from_json(""), Address::default());
-    }
-
-    #[test]
-    fn like_patterns_are_literal() {
-        assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
-    }
-}
-
 /// An outbox row's `kind`: the customer event's name, or `ping`.
 pub(crate) fn event_kind_text(kind: customer_model::webhook::EventKind) -> &'static str {
     use customer_model::webhook::EventKind;
@@ -311,3 +288,26 @@ pub(crate) const DELIVERY_LOG_LENGTH: i64 = 100;
 
 /// How many events one claim hands over per webhook.
 pub(crate) const EVENTS_PER_CLAIM: i64 = 50;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_round_trip() {
+        let address = Address {
+            first_name: "Ann \"Q\"".into(),
+            city: "Kraków".into(),
+            phone: "+48 1".into(),
+            ..Address::default()
+        };
+        assert_eq!(address_from_json(&address_to_json(&address)), address);
+        assert_eq!(address_to_json(&Address::default()), "");
+        assert_eq!(address_from_json(""), Address::default());
+    }
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

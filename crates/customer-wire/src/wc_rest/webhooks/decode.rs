@@ -743,11 +743,8 @@ mod tests {
 
     #[test]
     fn deletes_read_force() {
-        assert_eq!(decode_delete(&Params::new()).unwrap(), false);
-        assert_eq!(
-            decode_delete(&params(json!({"force": "true"}))).unwrap(),
-            true
-        );
+        assert!(!decode_delete(&Params::new()).unwrap());
+        assert!(decode_delete(&params(json!({"force": "true"}))).unwrap());
         assert_eq!(
             decode_delete(&params(json!({"force": "x"})))
                 .unwrap_err()
