@@ -34,6 +34,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write the whole store in the import format (NDJSON), to a file or stdout.
     Export(ExportArgs),
+    /// Read webhooks' delivery logs.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// Print a dialect's OpenAPI 3.1 document, as `GET /openapi/SLUG.json` serves it.
     Openapi(OpenapiArgs),
 }
@@ -117,6 +120,14 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u8).range(1..=2)
     )]
     pub edd_default_version: u8,
+    /// Time a webhook receiver has to answer a delivery; past it the attempt fails.
+    /// Seconds, or a duration such as 500ms, 10s.
+    #[arg(long, env = "CLIENTELE_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+    /// Retries of a failed webhook delivery before it counts as a failure, waiting 1 s,
+    /// 2 s, 4 s, … between attempts. 0 (the default) retries nothing, as WooCommerce.
+    #[arg(long, env = "CLIENTELE_WEBHOOK_RETRIES", default_value = "0")]
+    pub webhook_retries: u32,
     /// Time to handle a request once its body has arrived; past it the request's
     /// database work is stopped and the client gets a 503. Seconds, or a duration such
     /// as 500ms, 10s, 1m.
@@ -175,6 +186,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(invalid());
     }
     Ok(duration)
+}
+
+/// `clientele webhooks …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Print a webhook's latest delivery attempts, newest first, as a JSON array: each
+    /// with its delivery id, attempt, time, URL, request headers and body, response
+    /// status, duration and error.
+    Deliveries {
+        /// The webhook's id.
+        id: i64,
+        /// How many attempts to show (the log keeps the last 100).
+        #[arg(long, default_value = "20")]
+        limit: usize,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 /// `clientele keys …`.

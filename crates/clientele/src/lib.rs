@@ -14,6 +14,7 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod serve;
+pub mod webhooks;
 
 use std::sync::Arc;
 

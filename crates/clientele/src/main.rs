@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use clientele::cli::{Cli, Command, KeysCommand};
+use clientele::cli::{Cli, Command, KeysCommand, WebhooksCommand};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -91,6 +91,15 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             if failed {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Webhooks(WebhooksCommand::Deliveries {
+            id,
+            limit,
+            database,
+        }) => {
+            let store = clientele::open_store(&database.db).await?;
+            let log = clientele::webhooks::deliveries(store.as_ref(), id, limit).await?;
+            println!("{}", serde_json::to_string_pretty(&log)?);
         }
         Command::Openapi(args) => {
             println!("{}", serde_json::to_string_pretty(&args.slug.openapi())?);

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use customer_http::{AppState, ServerLimits, SiteConfig};
+use customer_http::{AppState, DeliveryOptions, DeliveryWorker, ServerLimits, SiteConfig};
 use customer_model::Currency;
 use customer_store::CustomerStore;
 use jiff::tz::TimeZone;
@@ -143,6 +143,12 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
         (None, true) => Some(format!("admin_{}", hex::encode(rand::random::<[u8; 16]>()))),
         (None, false) => None,
     };
+    let delivery = DeliveryOptions {
+        timeout: args.webhook_timeout,
+        retries: args.webhook_retries,
+        ..DeliveryOptions::default()
+    };
+    let worker = DeliveryWorker::new(Arc::clone(&store), site.clone(), delivery).spawn();
     let mut state = AppState::new(store, site);
     if let Some(token) = admin_token {
         if args.demo {
@@ -165,6 +171,7 @@ pub async fn run(args: ServeArgs, store: Arc<dyn CustomerStore>) -> anyhow::Resu
     }
     let state = Arc::new(state);
     customer_http::serve(listener, state, tls, limits, shutdown_signal()).await?;
+    worker.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod request;
 pub mod routes;
 pub mod server;
+pub mod webhooks;
 pub mod woo_auth;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use key_cache::KeyCache;
 pub use request::{Request, Response};
 pub use routes::handle;
 pub use server::{ServerLimits, serve, serve_with, tls_config_from_pem};
+pub use webhooks::{Clock, DeliveryOptions, DeliveryWorker, SystemClock};
 
 /// What every handler needs: the store and the site's settings.
 pub struct AppState {

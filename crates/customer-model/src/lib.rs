@@ -27,6 +27,7 @@ pub mod query;
 pub mod stats;
 pub mod username;
 pub mod validate;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;

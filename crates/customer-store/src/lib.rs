@@ -45,6 +45,10 @@ mod values;
 pub mod conformance;
 
 use async_trait::async_trait;
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
+    WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadFile,
     DownloadGrant, NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription,
@@ -248,6 +252,43 @@ pub trait CustomerStore: Send + Sync + 'static {
         forget_before: i64,
     ) -> StoreResult<bool>;
 
+    /// Creates a webhook. An active one gets its ping event in the same transaction.
+    async fn create_webhook(&self, new: NewWebhook) -> StoreResult<Webhook>;
+    /// The webhook with `id`.
+    async fn webhook(&self, id: i64) -> StoreResult<Webhook>;
+    /// Lists webhooks with the exact count of matches.
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<Page<Webhook>>;
+    /// Changes a webhook. One that stops being active drops its waiting events; one made
+    /// active again starts with no failures.
+    async fn update_webhook(&self, id: i64, patch: WebhookPatch) -> StoreResult<Webhook>;
+    /// Deletes a webhook with its waiting events and log; returns it as it was.
+    async fn delete_webhook(&self, id: i64) -> StoreResult<Webhook>;
+    /// Leases, for `owner` until `lease_until`, up to `limit` webhooks whose oldest
+    /// waiting event is due at `now` and which no other owner holds, and hands over
+    /// their oldest events in commit order. Safe across processes sharing the database:
+    /// a webhook is held by one owner at a time, so its events go out in order.
+    async fn claim_webhook_events(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>>;
+    /// Logs one delivery attempt of `event` and settles it (see [`AfterAttempt`]);
+    /// returns the webhook afterwards (disabled after too many consecutive failures).
+    async fn record_webhook_attempt(
+        &self,
+        event: &WebhookEvent,
+        record: DeliveryRecord,
+        after: AfterAttempt,
+    ) -> StoreResult<Webhook>;
+    /// Gives up `owner`'s lease of webhook `id`.
+    async fn release_webhook(&self, id: i64, owner: &str) -> StoreResult<()>;
+    /// The latest delivery attempts of webhook `id`, newest first (the log keeps the
+    /// last hundred per webhook).
+    async fn webhook_deliveries(&self, id: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>>;
+    /// Empties every webhook's outbox and delivery log (the webhooks stay).
+    async fn clear_webhook_deliveries(&self) -> StoreResult<()>;
     /// The clock the store stamps instants with; the server shares it.
     fn clock(&self) -> &Clock;
     /// Saves the whole state (every table of the schema, id sequences included) under

@@ -246,6 +246,58 @@ pub(crate) fn hash_passwords(customers: &[NewCustomer]) -> StoreResult<Vec<Optio
     })
 }
 
+/// An outbox row's `kind`: the customer event's name, or `ping`.
+pub(crate) fn event_kind_text(kind: customer_model::webhook::EventKind) -> &'static str {
+    use customer_model::webhook::EventKind;
+    match kind {
+        EventKind::Customer(event) => event.as_str(),
+        EventKind::Ping => "ping",
+    }
+}
+
+/// The event kind an outbox row's `kind` names.
+pub(crate) fn event_kind_from(text: &str) -> StoreResult<customer_model::webhook::EventKind> {
+    use customer_model::webhook::{CustomerEvent, EventKind};
+    match text {
+        "ping" => Ok(EventKind::Ping),
+        other => CustomerEvent::parse(other)
+            .map(EventKind::Customer)
+            .ok_or_else(|| backend(format!("stored event kind {other:?}"))),
+    }
+}
+
+/// A stored webhook status or event.
+pub(crate) fn webhook_status_from(
+    text: &str,
+) -> StoreResult<customer_model::webhook::WebhookStatus> {
+    customer_model::webhook::WebhookStatus::parse(text)
+        .ok_or_else(|| backend(format!("stored webhook status {text:?}")))
+}
+
+/// A stored webhook event.
+pub(crate) fn customer_event_from(
+    text: &str,
+) -> StoreResult<customer_model::webhook::CustomerEvent> {
+    customer_model::webhook::CustomerEvent::parse(text)
+        .ok_or_else(|| backend(format!("stored webhook event {text:?}")))
+}
+
+/// Request headers as the delivery log keeps them: a JSON array of name/value pairs.
+pub(crate) fn headers_to_json(headers: &[(String, String)]) -> String {
+    serde_json::to_string(headers).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Request headers from the delivery log.
+pub(crate) fn headers_from_json(text: &str) -> Vec<(String, String)> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// How many delivery attempts the log keeps per webhook (older ones are dropped).
+pub(crate) const DELIVERY_LOG_LENGTH: i64 = 100;
+
+/// How many events one claim hands over per webhook.
+pub(crate) const EVENTS_PER_CLAIM: i64 = 50;
+
 #[cfg(test)]
 mod tests {
     use super::*;

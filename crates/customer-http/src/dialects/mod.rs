@@ -5,6 +5,7 @@ pub mod easycart;
 pub mod edd;
 pub mod wc_legacy;
 pub mod wc_rest;
+mod wc_webhooks;
 
 use customer_store::CustomerDownload;
 use customer_wire::woo::Download;

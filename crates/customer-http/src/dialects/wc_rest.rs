@@ -18,6 +18,9 @@ use customer_wire::wc_rest::errors::{Action, RestError};
 use customer_wire::wc_rest::pagination;
 use customer_wire::woo::{self, auth::Flavor};
 
+use customer_wire::wc_rest::webhooks::decode as webhook_decode;
+
+use super::wc_webhooks::{self, WebhookCall};
 use crate::AppState;
 use crate::fault::Faulted;
 use crate::woo_auth::{self, WooCaller};
@@ -60,6 +63,26 @@ async fn pipeline(
             ),
             "OPTIONS" => discovery::index_options(index, &request.home_url),
             _ => RestError::no_route().into(),
+        };
+        return (answer, authenticated);
+    }
+    if let Some(route) = webhook_decode::parse_route(&request.route_text) {
+        if !route.endpoint.accepts(&request.method) {
+            return (RestError::no_route().into(), authenticated);
+        }
+        let answer = match request.params(incoming) {
+            Ok(params) => {
+                let call = WebhookCall {
+                    state,
+                    authenticated,
+                    route,
+                    method: &request.method,
+                    params,
+                    home_url: &request.home_url,
+                };
+                wc_webhooks::answer(&call).await
+            }
+            Err(error) => error.into(),
         };
         return (answer, authenticated);
     }

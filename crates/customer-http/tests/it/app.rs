@@ -10,6 +10,10 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use bytes::Bytes;
 use customer_http::{AppState, Request, SiteConfig, handle, keys};
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
+    WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadGrant,
     NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
@@ -422,5 +426,60 @@ impl CustomerStore for Counting {
     }
     fn keep_states_in(&self, dir: &std::path::Path) -> StoreResult<()> {
         self.inner.keep_states_in(dir)
+    }
+    async fn create_webhook(&self, new: NewWebhook) -> StoreResult<Webhook> {
+        self.count("create_webhook");
+        self.inner.create_webhook(new).await
+    }
+    async fn webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.count("webhook");
+        self.inner.webhook(id).await
+    }
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<Page<Webhook>> {
+        self.count("list_webhooks");
+        self.inner.list_webhooks(query).await
+    }
+    async fn update_webhook(&self, id: i64, patch: WebhookPatch) -> StoreResult<Webhook> {
+        self.count("update_webhook");
+        self.inner.update_webhook(id, patch).await
+    }
+    async fn delete_webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.count("delete_webhook");
+        self.inner.delete_webhook(id).await
+    }
+    async fn claim_webhook_events(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>> {
+        self.count("claim_webhook_events");
+        self.inner
+            .claim_webhook_events(owner, now, lease_until, limit)
+            .await
+    }
+    async fn record_webhook_attempt(
+        &self,
+        event: &WebhookEvent,
+        record: DeliveryRecord,
+        after: AfterAttempt,
+    ) -> StoreResult<Webhook> {
+        self.count("record_webhook_attempt");
+        self.inner
+            .record_webhook_attempt(event, record, after)
+            .await
+    }
+    async fn release_webhook(&self, id: i64, owner: &str) -> StoreResult<()> {
+        self.count("release_webhook");
+        self.inner.release_webhook(id, owner).await
+    }
+    async fn webhook_deliveries(&self, id: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
+        self.count("webhook_deliveries");
+        self.inner.webhook_deliveries(id, limit).await
+    }
+    async fn clear_webhook_deliveries(&self) -> StoreResult<()> {
+        self.count("clear_webhook_deliveries");
+        self.inner.clear_webhook_deliveries().await
     }
 }

@@ -23,7 +23,8 @@
 //! delete, uniqueness), `lists` (filters, searches, sorts, pages), `ledger` (orders,
 //! refunds, subscriptions, grants and their aggregates), `import`, `transfer` (import
 //! sessions in chunks, the bulk load, export then import), `keys` (API keys and OAuth
-//! nonces) and `states` (saved states and the clock).
+//! nonces), `states` (saved states and the clock) and `webhooks` (the resource, the
+//! outbox, leases and the failure rule).
 
 mod customers;
 mod import;
@@ -32,6 +33,7 @@ mod ledger;
 mod lists;
 mod states;
 mod transfer;
+mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,6 +64,7 @@ pub use transfer::{
     export_then_import_gives_an_equal_store, generated_batch, import_in_chunks,
     import_sessions_stream_in_chunks, picture,
 };
+pub use webhooks::*;
 
 /// Stamps out one `#[tokio::test]` per conformance scenario. `$factory` is an expression
 /// callable with no arguments that returns a future of `(Arc<dyn CustomerStore>, guard)`.
@@ -93,6 +96,9 @@ macro_rules! store_conformance_tests {
             import_sessions_stream_in_chunks,
             restored_states_equal_the_saved_ones,
             the_clock_stamps_what_the_store_writes,
+            webhook_events_follow_committed_changes,
+            webhook_leases_retries_and_the_failure_rule,
+            webhooks_are_listed_changed_and_deleted,
         );
         $crate::__store_conformance_pairs!($factory;
             bulk_load_equals_row_by_row,

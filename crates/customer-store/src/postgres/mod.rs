@@ -36,6 +36,7 @@ mod list;
 mod schema;
 mod states;
 mod transfer;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,6 +44,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, CustomerEvent, DeliveryRecord, NewWebhook, Webhook, WebhookEvent,
+    WebhookPatch, WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadGrant,
     NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
@@ -463,6 +468,9 @@ impl CustomerStore for PostgresStore {
             let (new, hash) = (new.clone(), hash.clone());
             Box::pin(async move {
                 let id = customers::insert(tx, &new, hash.as_deref()).await?;
+                if new.account.is_some() {
+                    webhooks::enqueue(tx, CustomerEvent::Created, id.0).await?;
+                }
                 customers::load(tx, id.0).await
             })
         })
@@ -501,14 +509,27 @@ impl CustomerStore for PostgresStore {
         let hash = hashed(patch.password.clone()).await?;
         self.write(|tx| {
             let (patch, hash) = (patch.clone(), hash.clone());
-            Box::pin(async move { customers::update(tx, id.0, &patch, hash.as_deref()).await })
+            Box::pin(async move {
+                let before = webhooks::registered(tx, id.0).await?;
+                let customer = customers::update(tx, id.0, &patch, hash.as_deref()).await?;
+                let after = Some(customer.account.is_some());
+                webhooks::enqueue_change(tx, id.0, before, after).await?;
+                Ok(customer)
+            })
         })
         .await
     }
 
     async fn delete_customer(&self, id: CustomerId) -> StoreResult<Customer> {
-        self.write(move |tx| Box::pin(customers::delete(tx, id.0)))
-            .await
+        self.write(move |tx| {
+            Box::pin(async move {
+                let customer = customers::delete(tx, id.0).await?;
+                let before = Some(customer.account.is_some());
+                webhooks::enqueue_change(tx, id.0, before, None).await?;
+                Ok(customer)
+            })
+        })
+        .await
     }
 
     async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
@@ -761,6 +782,87 @@ impl CustomerStore for PostgresStore {
 
     async fn state_names(&self) -> StoreResult<Vec<String>> {
         self.read(|tx| Box::pin(states::names(tx))).await
+    }
+
+    async fn create_webhook(&self, new: NewWebhook) -> StoreResult<Webhook> {
+        self.write(|tx| {
+            let new = new.clone();
+            Box::pin(async move { webhooks::create(tx, &new).await })
+        })
+        .await
+    }
+
+    async fn webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.read(move |tx| Box::pin(webhooks::load(tx, id))).await
+    }
+
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<Page<Webhook>> {
+        let query = query.clone();
+        self.read(move |tx| Box::pin(async move { webhooks::list(tx, &query).await }))
+            .await
+    }
+
+    async fn update_webhook(&self, id: i64, patch: WebhookPatch) -> StoreResult<Webhook> {
+        self.write(|tx| {
+            let patch = patch.clone();
+            Box::pin(async move { webhooks::update(tx, id, &patch).await })
+        })
+        .await
+    }
+
+    async fn delete_webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.write(move |tx| Box::pin(webhooks::delete(tx, id)))
+            .await
+    }
+
+    async fn claim_webhook_events(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>> {
+        if !self
+            .read(move |tx| Box::pin(webhooks::any_due(tx, now)))
+            .await?
+        {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| {
+            let owner = owner.to_owned();
+            Box::pin(async move { webhooks::claim(tx, &owner, now, lease_until, limit).await })
+        })
+        .await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        event: &WebhookEvent,
+        record: DeliveryRecord,
+        after: AfterAttempt,
+    ) -> StoreResult<Webhook> {
+        self.write(|tx| {
+            let (event, record) = (event.clone(), record.clone());
+            Box::pin(async move { webhooks::record_attempt(tx, &event, &record, after).await })
+        })
+        .await
+    }
+
+    async fn release_webhook(&self, id: i64, owner: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let owner = owner.to_owned();
+            Box::pin(async move { webhooks::release(tx, id, &owner).await })
+        })
+        .await
+    }
+
+    async fn webhook_deliveries(&self, id: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
+        self.read(move |tx| Box::pin(webhooks::deliveries(tx, id, limit)))
+            .await
+    }
+
+    async fn clear_webhook_deliveries(&self) -> StoreResult<()> {
+        self.write(|tx| Box::pin(webhooks::clear(tx))).await
     }
 }
 

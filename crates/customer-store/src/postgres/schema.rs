@@ -326,6 +326,53 @@ CREATE TRIGGER api_key_generation_on_update
     AFTER UPDATE OF kind, description, permissions, lookup, secret, truncated, revoked_at
     ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION api_key_generation_bump();
 "#,
+    // Webhooks, their outbox and their delivery log. An outbox row is written in the
+    // same transaction as the customer change it reports; its id is the delivery id
+    // receivers see, never reused (a sequence), so a delivery repeated after a crash
+    // carries the same one. A worker leases a webhook (`lease_owner`, `lease_until`)
+    // to deliver its events in order, whichever process it runs in.
+    r#"
+CREATE TABLE webhooks (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    event TEXT NOT NULL,
+    delivery_url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    api_version BIGINT NOT NULL,
+    failure_count BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    modified_at BIGINT,
+    lease_owner TEXT,
+    lease_until BIGINT
+);
+CREATE INDEX webhooks_event_status ON webhooks(event, status);
+CREATE TABLE webhook_outbox (
+    delivery_id BIGSERIAL PRIMARY KEY,
+    webhook_id BIGINT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    customer_id BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    not_before BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_outbox_webhook ON webhook_outbox(webhook_id, delivery_id);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(not_before);
+CREATE TABLE webhook_deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    webhook_id BIGINT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    delivery_id BIGINT NOT NULL,
+    attempt BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    url TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    request_body TEXT NOT NULL,
+    response_status BIGINT,
+    duration_ms BIGINT NOT NULL,
+    error TEXT
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
+"#,
 ];
 
 /// The schema version this build writes.

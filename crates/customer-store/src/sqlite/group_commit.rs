@@ -16,6 +16,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use customer_model::webhook::CustomerEvent;
 use customer_model::{Customer, NewCustomer};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -114,8 +115,13 @@ fn in_savepoint(conn: &Connection, item: &PendingCreate) -> StoreResult<Customer
         password_hash: item.password_hash.as_deref(),
         ..customers::InsertOptions::default()
     };
-    let written =
-        customers::insert(conn, &item.new, &options).and_then(|id| customers::load(conn, id.0));
+    let written = customers::insert(conn, &item.new, &options).and_then(|id| {
+        // The outbox row shares the create's savepoint: no event for a create that fails.
+        if item.new.account.is_some() {
+            super::webhooks::enqueue(conn, CustomerEvent::Created, id.0)?;
+        }
+        customers::load(conn, id.0)
+    });
     if written.is_err() {
         conn.prepare_cached("ROLLBACK TO create_item")?
             .execute([])?;

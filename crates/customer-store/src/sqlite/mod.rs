@@ -47,6 +47,7 @@ mod ledger;
 mod list;
 mod schema;
 mod states;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,10 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, mpsc};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use customer_model::webhook::{
+    AfterAttempt, ClaimedWebhook, DeliveryRecord, NewWebhook, Webhook, WebhookEvent, WebhookPatch,
+    WebhookQuery,
+};
 use customer_model::{
     Currency, Customer, CustomerId, CustomerPatch, CustomerQuery, CustomerStats, DownloadGrant,
     NewCustomer, NewDownloadGrant, NewOrder, NewProduct, NewRefund, NewSubscription, Order,
@@ -482,12 +487,22 @@ impl CustomerStore for SqliteStore {
             ),
             None => None,
         };
-        self.write(move |conn| customers::update(conn, id.0, &patch, hash.as_deref()))
-            .await
+        self.write(move |conn| {
+            let before = webhooks::registered(conn, id.0)?;
+            let customer = customers::update(conn, id.0, &patch, hash.as_deref())?;
+            webhooks::enqueue_change(conn, id.0, before, Some(customer.account.is_some()))?;
+            Ok(customer)
+        })
+        .await
     }
 
     async fn delete_customer(&self, id: CustomerId) -> StoreResult<Customer> {
-        self.write(move |conn| customers::delete(conn, id.0)).await
+        self.write(move |conn| {
+            let customer = customers::delete(conn, id.0)?;
+            webhooks::enqueue_change(conn, id.0, Some(customer.account.is_some()), None)?;
+            Ok(customer)
+        })
+        .await
     }
 
     async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
@@ -741,6 +756,69 @@ impl CustomerStore for SqliteStore {
 
     async fn state_names(&self) -> StoreResult<Vec<String>> {
         self.exclusive(states::names).await
+    }
+
+    async fn create_webhook(&self, new: NewWebhook) -> StoreResult<Webhook> {
+        self.write(move |conn| webhooks::create(conn, &new)).await
+    }
+
+    async fn webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.read(move |conn| webhooks::load(conn, id)).await
+    }
+
+    async fn list_webhooks(&self, query: &WebhookQuery) -> StoreResult<Page<Webhook>> {
+        let query = query.clone();
+        self.read(move |conn| webhooks::list(conn, &query)).await
+    }
+
+    async fn update_webhook(&self, id: i64, patch: WebhookPatch) -> StoreResult<Webhook> {
+        self.write(move |conn| webhooks::update(conn, id, &patch))
+            .await
+    }
+
+    async fn delete_webhook(&self, id: i64) -> StoreResult<Webhook> {
+        self.write(move |conn| webhooks::delete(conn, id)).await
+    }
+
+    async fn claim_webhook_events(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>> {
+        if !self.read(move |conn| webhooks::any_due(conn, now)).await? {
+            return Ok(Vec::new());
+        }
+        let owner = owner.to_owned();
+        self.write(move |conn| webhooks::claim(conn, &owner, now, lease_until, limit))
+            .await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        event: &WebhookEvent,
+        record: DeliveryRecord,
+        after: AfterAttempt,
+    ) -> StoreResult<Webhook> {
+        let event = event.clone();
+        self.write(move |conn| webhooks::record_attempt(conn, &event, &record, after))
+            .await
+    }
+
+    async fn release_webhook(&self, id: i64, owner: &str) -> StoreResult<()> {
+        let owner = owner.to_owned();
+        self.write(move |conn| webhooks::release(conn, id, &owner))
+            .await
+    }
+
+    async fn webhook_deliveries(&self, id: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
+        self.read(move |conn| webhooks::deliveries(conn, id, limit))
+            .await
+    }
+
+    async fn clear_webhook_deliveries(&self) -> StoreResult<()> {
+        self.write(webhooks::clear).await
     }
 }
 

@@ -307,6 +307,53 @@ ON api_keys BEGIN
     UPDATE api_key_generation SET generation = generation + 1;
 END;
 "#,
+    // Webhooks, their outbox and their delivery log. An outbox row is written in the
+    // same transaction as the customer change it reports; its id is the delivery id
+    // receivers see, never reused (AUTOINCREMENT), so a delivery repeated after a crash
+    // carries the same one. A worker leases a webhook (`lease_owner`, `lease_until`)
+    // to deliver its events in order, whichever process it runs in.
+    r#"
+CREATE TABLE webhooks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    event TEXT NOT NULL,
+    delivery_url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    api_version INTEGER NOT NULL,
+    failure_count INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    modified_at INTEGER,
+    lease_owner TEXT,
+    lease_until INTEGER
+);
+CREATE INDEX webhooks_event_status ON webhooks(event, status);
+CREATE TABLE webhook_outbox (
+    delivery_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    customer_id INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    not_before INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_outbox_webhook ON webhook_outbox(webhook_id, delivery_id);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(not_before);
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    delivery_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    request_body TEXT NOT NULL,
+    response_status INTEGER,
+    duration_ms INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
+"#,
 ];
 
 /// The schema version this build writes.

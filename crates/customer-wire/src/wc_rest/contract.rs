@@ -766,7 +766,7 @@ fn namespace_index_schema() -> Value {
 }
 
 /// Headers every WordPress answer carries.
-const WP_HEADERS: [&str; 11] = [
+pub(crate) const WP_HEADERS: [&str; 11] = [
     "X-Robots-Tag",
     "X-Content-Type-Options",
     "Access-Control-Expose-Headers",
@@ -887,7 +887,7 @@ fn ok(status: u16, description: &str, schema: Value) -> ResponseDoc {
 
 /// Statuses any authenticated operation can answer besides its own: bad parameters,
 /// bad keys, refused keys, a body too large, a store failure, a busy store.
-const COMMON_ERRORS: [u16; 6] = [400, 401, 403, 413, 500, 503];
+pub(crate) const COMMON_ERRORS: [u16; 6] = [400, 401, 403, 413, 500, 503];
 
 fn operations(handler: Handler, version: Version) -> Vec<Operation> {
     let args = handler_args(handler, version);
@@ -1121,6 +1121,7 @@ pub fn api(version: Version) -> Api {
             operations,
         });
     }
+    routes.extend(super::webhooks::contract::routes(version));
     let description = format!(
         "The customers API of the WooCommerce REST API `{namespace}`, as clientele serves it. \
          Routes also answer under `/?rest_route=/{namespace}/…` (WordPress's plain permalinks).\n\n\
@@ -1169,7 +1170,10 @@ pub fn api(version: Version) -> Api {
             ("RouteDescription", route_description_schema()),
             ("SiteIndex", index_schema()),
             ("NamespaceIndex", namespace_index_schema()),
-        ],
+        ]
+        .into_iter()
+        .chain(super::webhooks::contract::schemas())
+        .collect(),
         headers: headers(),
         routes,
     }

@@ -20,6 +20,7 @@ pub mod discovery;
 pub mod encode;
 pub mod errors;
 pub mod pagination;
+pub mod webhooks;
 
 /// The REST API version, which decides the namespace and the customer object's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

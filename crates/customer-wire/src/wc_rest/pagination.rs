@@ -101,7 +101,7 @@ pub fn link_query_pairs(params: &Params, list: &ListParams) -> Vec<(String, Stri
     pairs
 }
 
-fn flatten(name: &str, value: &Value, pairs: &mut Vec<(String, String)>) {
+pub(crate) fn flatten(name: &str, value: &Value, pairs: &mut Vec<(String, String)>) {
     match value {
         Value::String(s) => pairs.push((name.to_owned(), s.clone())),
         Value::Array(items) => {

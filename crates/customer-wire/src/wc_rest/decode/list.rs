@@ -218,7 +218,7 @@ pub fn check_context(params: &Params, allowed: &[&str], errors: &mut Vec<ParamEr
     }
 }
 
-fn check_enum(
+pub(crate) fn check_enum(
     name: &str,
     value: &Value,
     allowed: &[&str],
@@ -239,7 +239,11 @@ fn check_enum(
     }
 }
 
-fn check_string(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Option<String> {
+pub(crate) fn check_string(
+    name: &str,
+    value: &Value,
+    errors: &mut Vec<ParamError>,
+) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         _ => {
@@ -249,7 +253,11 @@ fn check_string(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Opti
     }
 }
 
-fn check_integer(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Option<i64> {
+pub(crate) fn check_integer(
+    name: &str,
+    value: &Value,
+    errors: &mut Vec<ParamError>,
+) -> Option<i64> {
     let parsed = as_integer(value);
     if parsed.is_none() {
         errors.push(ParamError::not_of_type(name, name, "integer"));
@@ -257,7 +265,7 @@ fn check_integer(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Opt
     parsed
 }
 
-fn check_id_list(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Vec<i64> {
+pub(crate) fn check_id_list(name: &str, value: &Value, errors: &mut Vec<ParamError>) -> Vec<i64> {
     let Some(items) = as_list(value) else {
         errors.push(ParamError::not_of_type(name, name, "array"));
         return Vec::new();

@@ -1,0 +1,340 @@
+//! The webhooks routes of the wc/v2 and wc/v3 OpenAPI documents, from the resource's
+//! tables: the list parameters, the webhook object's fields, the controller's errors.
+
+use serde_json::{Value, json};
+
+use super::decode::{LIST_PARAMETERS, STATUSES};
+use super::errors::CATALOGUE as WEBHOOK_ERRORS;
+use super::topic;
+use crate::catalogue::{ParamKind, Parameter};
+use crate::contract::{Operation, PathParam, ResponseDoc, Route, error_responses, schema_ref};
+use crate::wc_rest::Version;
+use crate::wc_rest::contract::{COMMON_ERRORS, WP_HEADERS};
+use crate::wc_rest::decode::BATCH_LIMIT;
+use crate::wc_rest::errors::{AUTHENTICATION, CATALOGUE as REST_ERRORS};
+use customer_model::webhook::CustomerEvent;
+
+const CONTEXTS: [&str; 2] = ["view", "edit"];
+
+/// `context` of a retrieve.
+pub const RETRIEVE_PARAMETERS: [Parameter; 1] = [Parameter {
+    name: "context",
+    kind: ParamKind::OneOf(&CONTEXTS),
+    default: Some("view"),
+    required: false,
+    description: "Scope under which the request is made; `edit` adds `secret`.",
+}];
+
+/// `force` of a delete.
+pub const DELETE_PARAMETERS: [Parameter; 1] = [Parameter {
+    name: "force",
+    kind: ParamKind::Boolean,
+    default: Some("false"),
+    required: false,
+    description: "Required to be true, as webhooks do not support trashing.",
+}];
+
+fn topics() -> Vec<String> {
+    CustomerEvent::ALL.into_iter().map(topic).collect()
+}
+
+/// The webhook object.
+pub fn webhook_schema() -> Value {
+    let date = json!({"type": "string"});
+    let nullable_date = json!({"type": ["string", "null"]});
+    let href = json!({"type": "array", "items": {
+        "type": "object", "properties": {"href": {"type": "string"}}, "required": ["href"]}});
+    json!({
+        "type": "object",
+        "description": "A webhook: a customer topic and the URL its deliveries are posted to.",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "status": {"type": "string", "enum": STATUSES},
+            "topic": {"type": "string", "enum": topics()},
+            "resource": {"type": "string", "enum": ["customer"]},
+            "event": {"type": "string"},
+            "hooks": {"type": "array", "items": {"type": "string"}},
+            "delivery_url": {"type": "string"},
+            "secret": {"type": "string", "description": "Only in the `edit` context."},
+            "date_created": date,
+            "date_created_gmt": date,
+            "date_modified": nullable_date,
+            "date_modified_gmt": nullable_date,
+            "_links": {"type": "object", "properties": {"self": href, "collection": href}},
+        },
+        "required": ["id", "name", "status", "topic", "resource", "event", "hooks",
+                     "delivery_url", "date_created", "date_created_gmt", "date_modified",
+                     "date_modified_gmt", "_links"],
+        "additionalProperties": false,
+    })
+}
+
+/// The body of create and update.
+fn body_schema(create: bool) -> Value {
+    let mut schema = json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "A friendly name."},
+            "status": {"type": "string", "enum": STATUSES,
+                       "description": "Ignored on create: new webhooks start active."},
+            "topic": {"type": "string", "description": "A customer topic.", "enum": topics()},
+            "delivery_url": {"type": "string", "format": "uri",
+                             "description": "An http:// or https:// URL."},
+            "secret": {"type": "string",
+                       "description": "The signature key (default: 50 random characters)."},
+        },
+    });
+    if create {
+        schema["required"] = json!(["topic", "delivery_url"]);
+    }
+    schema
+}
+
+/// The results of a webhooks batch.
+pub fn batch_result_schema() -> Value {
+    let results = json!({
+        "type": "array",
+        "items": {"oneOf": [
+            schema_ref("Webhook"),
+            {
+                "type": "object",
+                "properties": {"id": {}, "error": schema_ref("Error")},
+                "required": ["id", "error"],
+                "additionalProperties": false,
+            },
+        ]},
+    });
+    json!({
+        "description": "The results of each list that had input (`[]` when none had).",
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"create": results, "update": results, "delete": results},
+                "additionalProperties": false,
+                "minProperties": 1,
+            },
+            {"type": "array", "maxItems": 0},
+        ],
+    })
+}
+
+/// The schemas the routes refer to.
+pub fn schemas() -> Vec<(&'static str, Value)> {
+    vec![
+        ("Webhook", webhook_schema()),
+        ("WebhookBatchResult", batch_result_schema()),
+    ]
+}
+
+fn ok(status: u16, description: &str, schema: Value) -> ResponseDoc {
+    ResponseDoc::json(status, description, schema)
+        .with_headers(&WP_HEADERS)
+        .with_headers(&["Allow"])
+}
+
+fn errors(extra: &[u16]) -> Vec<ResponseDoc> {
+    let mut catalogue = REST_ERRORS.to_vec();
+    catalogue.extend(WEBHOOK_ERRORS);
+    catalogue.push(AUTHENTICATION);
+    let mut statuses = COMMON_ERRORS.to_vec();
+    statuses.extend(extra);
+    statuses.sort_unstable();
+    statuses.dedup();
+    error_responses(&catalogue, &statuses, "Error", &WP_HEADERS)
+        .into_iter()
+        .map(|response| response.with_headers(&["Allow"]))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn operation(
+    method: &'static str,
+    id: &str,
+    summary: &str,
+    query: Vec<Parameter>,
+    body: Option<Value>,
+    body_required: bool,
+    mut responses: Vec<ResponseDoc>,
+    extra_errors: &[u16],
+) -> Operation {
+    responses.extend(errors(extra_errors));
+    Operation {
+        method,
+        id: id.into(),
+        summary: summary.into(),
+        description: String::new(),
+        query,
+        body,
+        body_required,
+        body_form: false,
+        secured: true,
+        responses,
+    }
+}
+
+/// The routes of `/webhooks` in the namespace of `version`.
+pub fn routes(version: Version) -> Vec<Route> {
+    let base = format!("/wp-json/{}/webhooks", version.namespace());
+    let webhook = || schema_ref("Webhook");
+    let item = |method: &'static str, suffix: &str| {
+        operation(
+            method,
+            &format!("updateWebhook{suffix}"),
+            "Update a webhook (only the fields sent change).",
+            Vec::new(),
+            Some(body_schema(false)),
+            false,
+            vec![ok(200, "The webhook updated, with its secret.", webhook())],
+            &[],
+        )
+    };
+    let batch = |method: &'static str, suffix: &str| {
+        let mut op = operation(
+            method,
+            &format!("batchWebhooks{suffix}"),
+            "Create, update and delete webhooks in one request.",
+            Vec::new(),
+            Some(json!({"type": "object", "properties": {
+                "create": {"type": "array", "items": body_schema(false)},
+                "update": {"type": "array", "items": body_schema(false)},
+                "delete": {"type": "array", "items": {"type": "integer"}},
+            }})),
+            false,
+            vec![ok(
+                200,
+                "Each item's result.",
+                schema_ref("WebhookBatchResult"),
+            )],
+            &[],
+        );
+        op.description = format!(
+            "At most {BATCH_LIMIT} items in all; a failed item is reported in place and the others still run."
+        );
+        op
+    };
+    let id_param = || PathParam {
+        name: "id",
+        schema: json!({"type": "integer", "minimum": 0}),
+        description: "The webhook's id.",
+    };
+    vec![
+        Route {
+            path: base.clone(),
+            path_params: Vec::new(),
+            operations: vec![
+                operation(
+                    "GET",
+                    "listWebhooks",
+                    "List webhooks, newest first.",
+                    LIST_PARAMETERS.to_vec(),
+                    None,
+                    false,
+                    vec![
+                        ok(
+                            200,
+                            "One page of webhooks.",
+                            json!({"type": "array", "items": webhook()}),
+                        )
+                        .with_required_headers(&["X-WP-Total", "X-WP-TotalPages"]),
+                    ],
+                    &[],
+                ),
+                operation(
+                    "POST",
+                    "createWebhook",
+                    "Create a webhook; an active one is pinged with `webhook_id=<id>`.",
+                    Vec::new(),
+                    Some(body_schema(true)),
+                    true,
+                    vec![
+                        ok(201, "The webhook created, with its secret.", webhook())
+                            .with_required_headers(&["Location"]),
+                    ],
+                    &[],
+                ),
+            ],
+        },
+        Route {
+            path: format!("{base}/batch"),
+            path_params: Vec::new(),
+            operations: vec![
+                batch("POST", ""),
+                batch("PUT", "_put"),
+                batch("PATCH", "_patch"),
+            ],
+        },
+        Route {
+            path: format!("{base}/{{id}}"),
+            path_params: vec![id_param()],
+            operations: vec![
+                operation(
+                    "GET",
+                    "retrieveWebhook",
+                    "Retrieve a webhook.",
+                    RETRIEVE_PARAMETERS.to_vec(),
+                    None,
+                    false,
+                    vec![ok(200, "The webhook.", webhook())],
+                    &[404],
+                ),
+                item("POST", ""),
+                item("PUT", "_put"),
+                item("PATCH", "_patch"),
+                operation(
+                    "DELETE",
+                    "deleteWebhook",
+                    "Delete a webhook (`force=true` is required).",
+                    DELETE_PARAMETERS.to_vec(),
+                    None,
+                    false,
+                    vec![ok(
+                        200,
+                        "The webhook as it was, with its secret.",
+                        webhook(),
+                    )],
+                    &[404, 501],
+                ),
+            ],
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wc_rest::webhooks::decode::{WebhookEndpoint, decode_delete, decode_retrieve};
+
+    #[test]
+    fn routes_document_the_methods_the_router_accepts() {
+        let endpoints = [
+            WebhookEndpoint::Collection,
+            WebhookEndpoint::Batch,
+            WebhookEndpoint::Item(1),
+        ];
+        for (route, endpoint) in routes(Version::V3).iter().zip(endpoints) {
+            let methods: Vec<&str> = route.operations.iter().map(|op| op.method).collect();
+            assert_eq!(methods, endpoint.methods(), "{}", route.path);
+        }
+    }
+
+    #[test]
+    fn parameter_tables_match_the_decoders() {
+        let mut bad = crate::wc_rest::decode::Params::new();
+        bad.insert("context".into(), json!("nope"));
+        assert!(decode_retrieve(&bad).is_err());
+        bad.insert(
+            "context".into(),
+            json!(RETRIEVE_PARAMETERS[0].default.unwrap()),
+        );
+        assert!(decode_retrieve(&bad).is_ok());
+        let mut force = crate::wc_rest::decode::Params::new();
+        force.insert("force".into(), json!("maybe"));
+        assert!(decode_delete(&force).is_err());
+        for parameter in LIST_PARAMETERS {
+            if let (ParamKind::OneOf(values), Some(default)) = (parameter.kind, parameter.default) {
+                assert!(values.contains(&default), "{}", parameter.name);
+            }
+        }
+    }
+}
