@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 STATE_CODES = {
     # wc/v2-v3: an update or delete of an id that names no customer is a 400, not a 404.
     "woocommerce_rest_invalid_id",
+    # wc/v2-v3: an update of an id that names no webhook is a 400 as well.
+    "woocommerce_rest_shop_webhook_invalid_id",
     # wc/v2-v3 and wc-api/v3: an e-mail address or username already registered.
     "registration-error-email-exists",
     "registration-error-username-exists",

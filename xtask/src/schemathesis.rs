@@ -235,10 +235,14 @@ fn install_tools(root: &Path) -> Result<PathBuf> {
 fn config_file(slug: &str, vars: &Variables) -> Result<String> {
     let mut text = auth_config(slug, vars)?;
     if slug == "wc-v3" || slug == "wc-v2" {
-        text.push_str(
-            "\n[[operations]]\ninclude-operation-id = \"deleteCustomer\"\n\
-             checks.not_a_server_error.expected-statuses = [\"2xx\", \"3xx\", \"4xx\", \"501\"]\n",
-        );
+        // WooCommerce answers a delete without `force=true` with 501: neither customers
+        // nor webhooks have a trash.
+        for operation in ["deleteCustomer", "deleteWebhook"] {
+            text.push_str(&format!(
+                "\n[[operations]]\ninclude-operation-id = \"{operation}\"\n\
+                 checks.not_a_server_error.expected-statuses = [\"2xx\", \"3xx\", \"4xx\", \"501\"]\n"
+            ));
+        }
     }
     Ok(text)
 }

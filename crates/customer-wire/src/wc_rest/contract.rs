@@ -489,7 +489,7 @@ fn object_body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
         })
         .collect();
     if handler == Handler::Batch {
-        properties.extend(batch_lists());
+        properties.extend(batch_lists("Customers"));
     }
     let mut schema = json!({"type": "object", "properties": properties});
     if !required.is_empty() {
@@ -501,8 +501,9 @@ fn object_body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
 /// The batch body's `create`, `update` and `delete` as WooCommerce reads them: WordPress
 /// does not check them, a list (or an object, by its values) is processed item by item,
 /// an item that is not an object is one without fields (it fails in place), and any other
-/// value is no list.
-fn batch_lists() -> Map<String, Value> {
+/// value is no list. `plural` names the resource (`Customers`, `Webhooks`), as both
+/// resources' batches read their bodies with the same [`decode_batch`](super::decode::decode_batch).
+pub(crate) fn batch_lists(plural: &str) -> Map<String, Value> {
     // The limit is on the three lists together (413 past it), which no schema can say.
     let list = |description: &str, items: Value| {
         json!({
@@ -516,11 +517,14 @@ fn batch_lists() -> Map<String, Value> {
     let mut lists = Map::new();
     lists.insert(
         "create".into(),
-        list("Customers to create, each as the create body.", json!({})),
+        list(
+            &format!("{plural} to create, each as the create body."),
+            json!({}),
+        ),
     );
     lists.insert(
         "update".into(),
-        list("Customers to update, each with its `id`.", json!({})),
+        list(&format!("{plural} to update, each with its `id`."), json!({})),
     );
     lists.insert(
         "delete".into(),

@@ -9,7 +9,7 @@ use super::topic;
 use crate::catalogue::{ParamKind, Parameter};
 use crate::contract::{Operation, PathParam, ResponseDoc, Route, error_responses, schema_ref};
 use crate::wc_rest::Version;
-use crate::wc_rest::contract::{COMMON_ERRORS, WP_HEADERS};
+use crate::wc_rest::contract::{COMMON_ERRORS, WP_HEADERS, batch_lists};
 use crate::wc_rest::decode::BATCH_LIMIT;
 use crate::wc_rest::errors::{AUTHENTICATION, CATALOGUE as REST_ERRORS};
 use customer_model::webhook::CustomerEvent;
@@ -63,9 +63,7 @@ pub fn webhook_schema() -> Value {
             "date_modified_gmt": nullable_date,
             "_links": {"type": "object", "properties": {"self": href, "collection": href}},
         },
-        "required": ["id", "name", "status", "topic", "resource", "event", "hooks",
-                     "delivery_url", "date_created", "date_created_gmt", "date_modified",
-                     "date_modified_gmt", "_links"],
+        // No property is required: `_fields` keeps only the ones it names.
         "additionalProperties": false,
     })
 }
@@ -195,11 +193,7 @@ pub fn routes(version: Version) -> Vec<Route> {
             &format!("batchWebhooks{suffix}"),
             "Create, update and delete webhooks in one request.",
             Vec::new(),
-            Some(json!({"type": "object", "properties": {
-                "create": {"type": "array", "items": body_schema(false)},
-                "update": {"type": "array", "items": body_schema(false)},
-                "delete": {"type": "array", "items": {"type": "integer"}},
-            }})),
+            Some(json!({"type": "object", "properties": batch_lists("Webhooks")})),
             false,
             vec![ok(
                 200,
