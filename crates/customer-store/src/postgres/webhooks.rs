@@ -165,16 +165,15 @@ pub(crate) async fn list(tx: &Tx<'_>, query_: &WebhookQuery) -> StoreResult<Page
         WebhookOrder::Id => format!("id {direction}"),
         WebhookOrder::Name => format!("lower(name) {direction}, id {direction}"),
     };
-    let limit = query_
-        .page
-        .limit
+    // Past `i64::MAX` PostgreSQL refuses the numbers (bigint out of range).
+    let limit = super::ledger::limit_value(query_.page.limit)
         .map_or_else(|| "ALL".to_owned(), |limit| limit.to_string());
+    let offset = super::ledger::offset_value(query_.page.offset);
     let rows = query(
         tx,
         &format!(
             "SELECT {COLUMNS} FROM webhooks WHERE {filter} ORDER BY {order}
-             LIMIT {limit} OFFSET {}",
-            query_.page.offset
+             LIMIT {limit} OFFSET {offset}"
         ),
         &values,
     )

@@ -146,10 +146,11 @@ pub(crate) fn list(conn: &Connection, query: &WebhookQuery) -> StoreResult<Page<
         WebhookOrder::Id => format!("id {direction}"),
         WebhookOrder::Name => format!("name COLLATE NOCASE {direction}, id {direction}"),
     };
-    let limit = query.page.limit.map_or(-1, |limit| limit as i64);
+    // Past `i64::MAX` SQLite would read the numbers as reals and refuse them.
+    let limit = super::ledger::limit_value(query.page.limit);
+    let offset = super::ledger::offset_value(query.page.offset);
     let mut statement = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
-        query.page.offset
+        "SELECT {COLUMNS} FROM webhooks WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
     ))?;
     let mut rows = statement.query(params_from_iter(values.iter()))?;
     let mut items = Vec::new();

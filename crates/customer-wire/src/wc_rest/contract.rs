@@ -468,7 +468,12 @@ fn body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
     if handler == Handler::Create {
         return object;
     }
-    json!({"anyOf": [object, {"not": {"type": "object"}, "description": "Read as no parameters."}]})
+    or_not_an_object(object)
+}
+
+/// `schema`, or any JSON that is not an object, which WordPress reads as no parameters.
+pub(crate) fn or_not_an_object(schema: Value) -> Value {
+    json!({"anyOf": [schema, {"not": {"type": "object"}, "description": "Read as no parameters."}]})
 }
 
 fn object_body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
@@ -524,7 +529,10 @@ pub(crate) fn batch_lists(plural: &str) -> Map<String, Value> {
     );
     lists.insert(
         "update".into(),
-        list(&format!("{plural} to update, each with its `id`."), json!({})),
+        list(
+            &format!("{plural} to update, each with its `id`."),
+            json!({}),
+        ),
     );
     lists.insert(
         "delete".into(),
@@ -1043,8 +1051,10 @@ fn path_params(template: &str) -> Vec<PathParam> {
         if template.contains(&format!("{{{name}}}")) {
             params.push(PathParam {
                 name,
-                // The route takes any digits; 0 is answered `400 woocommerce_rest_invalid_id`.
-                schema: json!({"type": "integer", "minimum": 1}),
+                // The route takes any digits, 0 too: `OPTIONS` describes the route whatever
+                // the id, while the other methods answer 0 with
+                // `400 woocommerce_rest_invalid_id`, as for any id that names no customer.
+                schema: json!({"type": "integer", "minimum": 0}),
                 description: "The customer's id.",
             });
         }

@@ -9,7 +9,7 @@ use super::topic;
 use crate::catalogue::{ParamKind, Parameter};
 use crate::contract::{Operation, PathParam, ResponseDoc, Route, error_responses, schema_ref};
 use crate::wc_rest::Version;
-use crate::wc_rest::contract::{COMMON_ERRORS, WP_HEADERS, batch_lists};
+use crate::wc_rest::contract::{COMMON_ERRORS, WP_HEADERS, batch_lists, or_not_an_object};
 use crate::wc_rest::decode::BATCH_LIMIT;
 use crate::wc_rest::errors::{AUTHENTICATION, CATALOGUE as REST_ERRORS};
 use customer_model::webhook::CustomerEvent;
@@ -68,7 +68,8 @@ pub fn webhook_schema() -> Value {
     })
 }
 
-/// The body of create and update.
+/// The body of create and update (an update also takes a body that is no object, as
+/// [`or_not_an_object`] says).
 fn body_schema(create: bool) -> Value {
     let mut schema = json!({
         "type": "object",
@@ -85,6 +86,15 @@ fn body_schema(create: bool) -> Value {
     });
     if create {
         schema["required"] = json!(["topic", "delivery_url"]);
+    } else {
+        // The update controller skips a field PHP's `empty()` calls empty.
+        for name in ["topic", "delivery_url"] {
+            let given = schema["properties"][name].take();
+            schema["properties"][name] = json!({"anyOf": [
+                given,
+                {"type": "string", "enum": ["", "0"], "description": "Left as it is."},
+            ]});
+        }
     }
     schema
 }
@@ -181,10 +191,11 @@ pub fn routes(version: Version) -> Vec<Route> {
             &format!("updateWebhook{suffix}"),
             "Update a webhook (only the fields sent change).",
             Vec::new(),
-            Some(body_schema(false)),
+            Some(or_not_an_object(body_schema(false))),
             false,
             vec![ok(200, "The webhook updated, with its secret.", webhook())],
-            &[],
+            // An id that is not digits, or past the integers, matches no route.
+            &[404],
         )
     };
     let batch = |method: &'static str, suffix: &str| {
@@ -193,7 +204,9 @@ pub fn routes(version: Version) -> Vec<Route> {
             &format!("batchWebhooks{suffix}"),
             "Create, update and delete webhooks in one request.",
             Vec::new(),
-            Some(json!({"type": "object", "properties": batch_lists("Webhooks")})),
+            Some(or_not_an_object(
+                json!({"type": "object", "properties": batch_lists("Webhooks")}),
+            )),
             false,
             vec![ok(
                 200,
