@@ -524,7 +524,10 @@ pub(crate) fn batch_lists(plural: &str) -> Map<String, Value> {
     );
     lists.insert(
         "update".into(),
-        list(&format!("{plural} to update, each with its `id`."), json!({})),
+        list(
+            &format!("{plural} to update, each with its `id`."),
+            json!({}),
+        ),
     );
     lists.insert(
         "delete".into(),
