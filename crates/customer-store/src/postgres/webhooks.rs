@@ -57,9 +57,9 @@ pub(crate) async fn enqueue(tx: &Tx<'_>, event: CustomerEvent, id: i64) -> Store
 }
 
 /// The `created` events of an import that fires webhooks, at its commit: one per active
-/// `created` webhook and registered customer among those the import wrote, in customer id
-/// order, in one statement over the runs of ids written (each run a range scan of the
-/// customers' primary key).
+/// `created` webhook and registered customer among those the import wrote, each webhook's
+/// in customer id order, in one statement over the runs of ids written (each run a range
+/// scan of the customers' primary key).
 pub(crate) async fn enqueue_created(tx: &Tx<'_>, written: &IdRuns) -> StoreResult<()> {
     if written.is_empty() {
         return Ok(());
@@ -70,11 +70,11 @@ pub(crate) async fn enqueue_created(tx: &Tx<'_>, written: &IdRuns) -> StoreResul
         tx,
         "INSERT INTO webhook_outbox (webhook_id, kind, customer_id, created_at, not_before)
          SELECT w.id, $1, c.id, $4, $4
-         FROM unnest($2::int8[], $3::int8[]) AS r(first_id, last_id)
+         FROM webhooks AS w
+         CROSS JOIN unnest($2::int8[], $3::int8[]) AS r(first_id, last_id)
          JOIN customers AS c ON c.id BETWEEN r.first_id AND r.last_id
-         JOIN webhooks AS w ON w.event = $1 AND w.status = 'active'
-         WHERE c.username IS NOT NULL
-         ORDER BY c.id, w.id",
+         WHERE w.event = $1 AND w.status = 'active' AND c.username IS NOT NULL
+         ORDER BY w.id, c.id",
         &[&CustomerEvent::Created.as_str(), &firsts, &lasts, &at],
     )
     .await?;

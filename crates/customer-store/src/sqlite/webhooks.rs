@@ -53,9 +53,10 @@ pub(crate) fn enqueue(conn: &Connection, event: CustomerEvent, id: i64) -> Store
 }
 
 /// The `created` events of an import that fires webhooks, at its commit: one per active
-/// `created` webhook and registered customer among those the import wrote, in customer id
-/// order, in one statement over the runs of ids written (each run a range scan of the
-/// customers' primary key).
+/// `created` webhook and registered customer among those the import wrote, each webhook's
+/// in customer id order, in one statement over the runs of ids written (each run a range
+/// scan of the customers' primary key). The webhooks are the outer loop, so with no
+/// active `created` webhook the statement reads no customer.
 pub(crate) fn enqueue_created(conn: &Connection, written: &IdRuns) -> StoreResult<()> {
     if written.is_empty() {
         return Ok(());
@@ -64,13 +65,13 @@ pub(crate) fn enqueue_created(conn: &Connection, written: &IdRuns) -> StoreResul
     conn.prepare(
         "INSERT INTO webhook_outbox (webhook_id, kind, customer_id, created_at, not_before)
          SELECT w.id, ?1, c.id, ?3, ?3
-         FROM json_each(?2) AS r
+         FROM webhooks AS w
+         CROSS JOIN json_each(?2) AS r
          CROSS JOIN customers AS c
-         CROSS JOIN webhooks AS w
-         WHERE c.id BETWEEN r.value ->> 0 AND r.value ->> 1
+         WHERE w.event = ?1 AND w.status = 'active'
+           AND c.id BETWEEN r.value ->> 0 AND r.value ->> 1
            AND c.username IS NOT NULL
-           AND w.event = ?1 AND w.status = 'active'
-         ORDER BY c.id, w.id",
+         ORDER BY w.id, c.id",
     )?
     .execute(params![
         CustomerEvent::Created.as_str(),
