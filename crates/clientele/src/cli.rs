@@ -249,6 +249,12 @@ pub struct ImportArgs {
     /// No progress bar and no readable summary (errors are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Fire the webhooks as the customers API does: each registered customer imported
+    /// gives a `customer.created` event to every active webhook subscribed to it,
+    /// written with the import and delivered by a running server. Without it an import
+    /// fires nothing.
+    #[arg(long)]
+    pub fire_webhooks: bool,
     /// Files to load (docs/import-format.md), `-` for standard input. A file with an
     /// error is not written at all; the other files still are.
     #[arg(required = true)]

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use customer_store::{
-    CustomerStore, Held, ImportMode, ImportRecord, ImportSession, ImportSummary, RecordKind,
-    StoreError, Unresolved, Written,
+    CustomerStore, Held, ImportMode, ImportOptions, ImportRecord, ImportSession, ImportSummary,
+    RecordKind, StoreError, Unresolved, Written,
 };
 use customer_wire::import::{self, ImportError, Item, Location};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -68,6 +68,9 @@ impl fmt::Display for Source {
 pub struct Options {
     /// How the store writes.
     pub mode: ImportMode,
+    /// Fire webhooks: every registered customer imported gives `customer.created`
+    /// events, written with the import (see [`ImportOptions::fire_webhooks`]).
+    pub fire_webhooks: bool,
     /// Show a progress bar (when stderr is a terminal).
     pub progress: bool,
 }
@@ -203,7 +206,11 @@ pub async fn import_source(
     } else {
         Progress::hidden()
     };
-    let summary = run(store, reader, options.mode, &progress).await;
+    let session = ImportOptions {
+        mode: options.mode,
+        fire_webhooks: options.fire_webhooks,
+    };
+    let summary = run(store, reader, session, &progress).await;
     progress.finish();
     summary.map(|summary| Imported {
         summary,
@@ -220,7 +227,7 @@ pub async fn import_bytes(
     run(
         store,
         Box::new(reader),
-        ImportMode::Auto,
+        ImportOptions::default(),
         &Progress::hidden(),
     )
     .await
@@ -341,13 +348,13 @@ impl Errors {
 async fn run(
     store: &dyn CustomerStore,
     reader: Box<dyn Read + Send>,
-    mode: ImportMode,
+    options: ImportOptions,
     progress: &Progress,
 ) -> Result<ImportSummary, ImportFailure> {
     let (sender, mut chunks) = mpsc::channel(CHUNKS_AHEAD);
     let give_up = Arc::new(AtomicBool::new(false));
     decode_in_chunks(reader, sender, Arc::clone(&give_up)).map_err(ImportFailure::Unreadable)?;
-    let mut session = Some(store.begin_import(mode).await?);
+    let mut session = Some(store.begin_import(options).await?);
     let mut parked = Parked::default();
     let mut errors = Errors::default();
     let mut written: u64 = 0;

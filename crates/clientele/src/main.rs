@@ -71,6 +71,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let store = clientele::open_store(&args.database.db).await?;
             let options = clientele::import::Options {
                 progress: !args.quiet,
+                fire_webhooks: args.fire_webhooks,
                 ..clientele::import::Options::default()
             };
             let mut failed = false;

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use customer_store::{ClockMode, StoreError};
+use customer_store::{ClockMode, ImportOptions, StoreError};
 use customer_wire::admin::{self, Action, AdminError, FaultRule, JournalEntry, JournalFilter};
 use customer_wire::{Dialect, Reply};
 use subtle::ConstantTimeEq as _;
@@ -326,7 +326,10 @@ async fn run(
             state.store.delete_state(&kept).await.map_err(store_error)?;
             admin::done("deleted")
         }
-        Action::Import => import(state, &request.body).await,
+        Action::Import => {
+            let fire_webhooks = admin::import_fires_webhooks(request.query())?;
+            import(state, &request.body, fire_webhooks).await
+        }
         Action::ListRequests | Action::CountRequests => {
             let filter = JournalFilter::parse(request.query())?;
             let journal = lock(&control.journal);
@@ -401,12 +404,16 @@ fn clock_reply(state: &AppState) -> Reply {
 }
 
 /// Writes a body in the import format through one import session, all or nothing.
-async fn import(state: &AppState, body: &[u8]) -> Reply {
+async fn import(state: &AppState, body: &[u8], fire_webhooks: bool) -> Reply {
     let decoded = match customer_wire::import::decode_slice(body) {
         Ok(decoded) => decoded,
         Err(errors) => return admin::import_errors_reply(&errors),
     };
-    match state.store.import(decoded.records).await {
+    let options = ImportOptions {
+        fire_webhooks,
+        ..ImportOptions::default()
+    };
+    match state.store.import_with(decoded.records, options).await {
         Ok(summary) => {
             // Imported keys are keys like any other: the next lookup sees them.
             state.keys.forget();

@@ -68,7 +68,8 @@ pub use location::{Location, mask_password};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use transfer::{
-    ExportOptions, ExportSession, Held, ImportMode, ImportSession, Rejection, Unresolved, Written,
+    ExportOptions, ExportSession, Held, ImportMode, ImportOptions, ImportSession, Rejection,
+    Unresolved, Written,
 };
 
 /// What went wrong in the store. Callers branch on the kind.
@@ -214,13 +215,21 @@ pub trait CustomerStore: Send + Sync + 'static {
 
     /// Starts an import: nothing written through the session is visible until it is
     /// committed. While it runs, reads see the store as it was; other writes wait.
-    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>>;
+    async fn begin_import(&self, options: ImportOptions) -> StoreResult<Box<dyn ImportSession>>;
     /// Starts an export of the store as it is now.
     async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>>;
     /// Writes a whole batch or nothing. A bad record is [`StoreError::Invalid`] naming it
     /// by kind and index (`orders.3.customer_id`).
     async fn import(&self, batch: ImportBatch) -> StoreResult<ImportSummary> {
-        transfer::import_batch(self, batch).await
+        self.import_with(batch, ImportOptions::default()).await
+    }
+    /// [`CustomerStore::import`] with the session's options (whether it fires webhooks).
+    async fn import_with(
+        &self,
+        batch: ImportBatch,
+        options: ImportOptions,
+    ) -> StoreResult<ImportSummary> {
+        transfer::import_batch(self, batch, options).await
     }
     /// The currencies anything was ordered in, by code.
     async fn currencies(&self) -> StoreResult<Vec<Currency>>;

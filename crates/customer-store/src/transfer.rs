@@ -44,6 +44,29 @@ pub enum ImportMode {
     RowByRow,
 }
 
+/// How an import session writes, and whether it fires webhooks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// How the rows are written.
+    pub mode: ImportMode,
+    /// Fire webhooks as the customers API does: every registered customer the import
+    /// creates gives one [`CustomerEvent::Created`](customer_model::webhook::CustomerEvent)
+    /// event per active webhook subscribed to it, written at commit in the import's own
+    /// transaction, in customer id order. Off, an import fires nothing. An import never
+    /// changes a stored customer (a record that names a taken id, e-mail address or
+    /// username is refused), so it has no `updated` events to fire.
+    pub fire_webhooks: bool,
+}
+
+impl From<ImportMode> for ImportOptions {
+    fn from(mode: ImportMode) -> Self {
+        Self {
+            mode,
+            fire_webhooks: false,
+        }
+    }
+}
+
 /// What a session does with a record that names a record not stored yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unresolved {
@@ -121,13 +144,14 @@ pub trait ExportSession: Send {
     async fn next_page(&mut self) -> StoreResult<Vec<StoredRecord>>;
 }
 
-/// [`CustomerStore::import`] on any backend: one session, one write, one commit.
+/// [`CustomerStore::import_with`] on any backend: one session, one write, one commit.
 pub(crate) async fn import_batch<S: CustomerStore + ?Sized>(
     store: &S,
     batch: ImportBatch,
+    options: ImportOptions,
 ) -> StoreResult<ImportSummary> {
     let counts = RecordKind::ALL.map(|kind| (kind, batch.count(kind)));
-    let mut session = store.begin_import(ImportMode::Auto).await?;
+    let mut session = store.begin_import(options).await?;
     match session
         .write(batch.into_records().collect(), Unresolved::Reject)
         .await?

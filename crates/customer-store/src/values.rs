@@ -320,3 +320,58 @@ mod tests {
         assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
     }
 }
+
+/// The ids an import wrote, as runs of consecutive ids (`(first, last)`, in the order
+/// written): an import whose ids are assigned or given in order is one run whatever its
+/// size, so the set-based statements that read "the customers this import wrote" get a
+/// handful of ranges, not a list of every id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct IdRuns(Vec<(i64, i64)>);
+
+impl IdRuns {
+    /// Adds `id`: it extends the last run when it follows it.
+    pub(crate) fn push(&mut self, id: i64) {
+        match self.0.last_mut() {
+            Some((_, last)) if last.checked_add(1) == Some(id) => *last = id,
+            _ => self.0.push((id, id)),
+        }
+    }
+
+    /// Whether no id was added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The runs' first ids and last ids, as two lists.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn bounds(&self) -> (Vec<i64>, Vec<i64>) {
+        self.0.iter().copied().unzip()
+    }
+
+    /// The runs as a JSON array of `[first, last]` pairs.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "[]".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod id_runs_tests {
+    use super::IdRuns;
+
+    #[test]
+    fn consecutive_ids_make_one_run() {
+        let mut runs = IdRuns::default();
+        assert!(runs.is_empty());
+        for id in [5, 6, 7, 9, 3, 4, i64::MAX, 1] {
+            runs.push(id);
+        }
+        assert_eq!(
+            runs.bounds(),
+            (vec![5, 9, 3, i64::MAX, 1], vec![7, 9, 4, i64::MAX, 1])
+        );
+        assert_eq!(
+            runs.to_json(),
+            "[[5,7],[9,9],[3,4],[9223372036854775807,9223372036854775807],[1,1]]"
+        );
+    }
+}

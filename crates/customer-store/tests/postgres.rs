@@ -262,7 +262,7 @@ mod postgres_only {
                 .any(|(name, _)| name == "customer_search_trigrams"),
             "{before:?}"
         );
-        let mut session = store.begin_import(ImportMode::Auto).await.unwrap();
+        let mut session = store.begin_import(ImportMode::Auto.into()).await.unwrap();
         session
             .write(
                 vec![ImportRecord::Customer(guest("rolled@back.example").into())],

@@ -72,7 +72,7 @@ mod sqlite_only {
             })
             .await
             .unwrap();
-        let mut session = store.begin_import(ImportMode::Auto).await.unwrap();
+        let mut session = store.begin_import(ImportMode::Auto.into()).await.unwrap();
         session
             .write(
                 vec![ImportRecord::Customer(guest("new@example.com").into())],

@@ -520,6 +520,35 @@ pub fn import_reply(summary: &ImportSummary) -> Reply {
     )
 }
 
+/// The import's query: `fire_webhooks` (`true`/`1` or `false`/`0`, default `false`),
+/// whether the registered customers imported fire `customer.created` webhooks. Any other
+/// parameter, or another value, is an error naming it.
+pub fn import_fires_webhooks(query: &str) -> Result<bool, AdminError> {
+    let mut fire = false;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*name {
+            "fire_webhooks" => {
+                fire = match &*value {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => {
+                        return Err(AdminError::field("fire_webhooks", "Use true or false."));
+                    }
+                }
+            }
+            other => {
+                return Err(AdminError {
+                    status: 400,
+                    code: "unknown_field",
+                    message: "The import's only parameter is fire_webhooks.".into(),
+                    field: Some(other.to_owned()),
+                });
+            }
+        }
+    }
+    Ok(fire)
+}
+
 /// An import refused: every error by record and field; nothing was written.
 pub fn import_errors_reply(errors: &[ImportError]) -> Reply {
     let listed: Vec<Value> = errors
@@ -827,6 +856,24 @@ pub fn openapi_reply() -> Reply {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_import_reads_fire_webhooks_only() {
+        assert_eq!(import_fires_webhooks(""), Ok(false));
+        assert_eq!(import_fires_webhooks("fire_webhooks=true"), Ok(true));
+        assert_eq!(import_fires_webhooks("fire_webhooks=1"), Ok(true));
+        assert_eq!(import_fires_webhooks("fire_webhooks=false"), Ok(false));
+        let bad = import_fires_webhooks("fire_webhooks=yes").unwrap_err();
+        assert_eq!(
+            (bad.status, bad.field.as_deref()),
+            (400, Some("fire_webhooks"))
+        );
+        let unknown = import_fires_webhooks("fire=true").unwrap_err();
+        assert_eq!(
+            (unknown.code, unknown.field.as_deref()),
+            ("unknown_field", Some("fire"))
+        );
+    }
     use super::*;
 
     #[test]

@@ -490,3 +490,83 @@ fn webhooks_deliver_every_change_once_signed_and_survive_a_kill() {
     assert_eq!(slow["topic"], "customer.updated");
     drop(server);
 }
+
+/// `clientele import --fire-webhooks` beside a running server: one `customer.created`
+/// delivery per registered customer imported, in id order, each body the customer as
+/// wc/v3 answers it; the same import without the flag delivers nothing.
+#[test]
+fn imports_fire_webhooks_only_with_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite3");
+    let db = db.to_str().unwrap();
+    let key = clientele(&["keys", "create", "--kind", "woocommerce", "--db", db]);
+    let keys = format!(
+        "consumer_key={}&consumer_secret={}",
+        key["consumer_key"].as_str().unwrap(),
+        key["consumer_secret"].as_str().unwrap()
+    );
+    let receiver = Receiver::start();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = serve(db, port);
+    let (status, hook) = woo(
+        &server,
+        &keys,
+        "POST",
+        "/wp-json/wc/v3/webhooks",
+        Some(json!({"topic": "customer.created",
+                    "delivery_url": format!("{}/imported", receiver.base)})),
+    );
+    assert_eq!(status, 201, "{hook}");
+    receiver.wait_for("/imported", 1);
+
+    let file = |name: &str, first: i64| {
+        let path = dir.path().join(name);
+        let lines = [
+            json!({"type": "customer", "id": first + 2, "email": format!("c{first}@example.com"),
+                   "username": format!("c{first}")}),
+            json!({"type": "customer", "id": first, "email": format!("a{first}@example.com"),
+                   "username": format!("a{first}")}),
+            json!({"type": "customer", "id": first + 1, "email": format!("guest{first}@example.com")}),
+            json!({"type": "customer", "id": first + 3, "email": format!("d{first}@example.com"),
+                   "username": format!("d{first}")}),
+            json!({"type": "order", "email": format!("buyer{first}@example.com"),
+                   "status": "completed", "currency": "usd", "total": "5.00"}),
+        ];
+        let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+        std::fs::write(&path, text.join("\n")).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let silent = file("silent.ndjson", 100);
+    let imported = clientele(&["import", "--quiet", "--db", db, &silent]);
+    assert_eq!(imported["customers"], 5, "{imported}");
+    let firing = file("firing.ndjson", 200);
+    let imported = clientele(&["import", "--quiet", "--fire-webhooks", "--db", db, &firing]);
+    assert_eq!(imported["customers"], 5, "{imported}");
+
+    let deliveries = receiver.wait_for("/imported", 4);
+    let ids: Vec<i64> = deliveries[1..]
+        .iter()
+        .map(|delivery| {
+            assert_eq!(delivery.header("x-wc-webhook-topic"), "customer.created");
+            serde_json::from_str::<Value>(&delivery.body).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [200, 202, 203], "registered customers, in id order");
+    let (status, mut customer) = woo(&server, &keys, "GET", "/wp-json/wc/v3/customers/202", None);
+    assert_eq!(status, 200);
+    let mut body: Value = serde_json::from_str(&deliveries[2].body).unwrap();
+    // The links follow the site URL's scheme, the answer's the request's (https here).
+    for object in [&mut body, &mut customer] {
+        object.as_object_mut().unwrap().remove("_links");
+    }
+    assert_eq!(body, customer);
+    // Nothing else arrives: not the unflagged import's customers, not the guests.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(receiver.count("/imported"), 4);
+}

@@ -22,7 +22,7 @@ use customer_model::{
 };
 use customer_store::{
     ApiKey, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
-    ImportBatch, ImportMode, ImportSession, ImportSummary, KeyKind, KeyPermissions, NewApiKey,
+    ImportBatch, ImportOptions, ImportSession, ImportSummary, KeyKind, KeyPermissions, NewApiKey,
     Page, SqliteStore, StoreResult,
 };
 use http::{HeaderMap, Method};
@@ -353,9 +353,9 @@ impl CustomerStore for Counting {
         self.count("customer_downloads");
         self.inner.customer_downloads(id).await
     }
-    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+    async fn begin_import(&self, options: ImportOptions) -> StoreResult<Box<dyn ImportSession>> {
         self.count("begin_import");
-        self.inner.begin_import(mode).await
+        self.inner.begin_import(options).await
     }
     async fn begin_export(&self, options: ExportOptions) -> StoreResult<Box<dyn ExportSession>> {
         self.count("begin_export");

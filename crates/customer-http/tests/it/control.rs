@@ -61,3 +61,82 @@ async fn a_dropped_connection_is_marked_for_the_connection_loop() {
         .to_bytes();
     assert_eq!(&body[..], br#"{"count":2}"#);
 }
+
+/// `/__admin/import?fire_webhooks=true` writes the registered customers' `created` events
+/// with the import; without it, or with a value that does not read (refused, nothing
+/// written), no event.
+#[tokio::test]
+async fn the_admin_import_fires_webhooks_when_asked() {
+    use customer_model::webhook::{CustomerEvent, EventKind, NewWebhook, WebhookStatus};
+    use customer_store::CustomerStore as _;
+
+    let app = App::new();
+    let state = app
+        .state
+        .with_control(ControlConfig {
+            admin_token: "t".into(),
+            journal_size: 8,
+        })
+        .await
+        .unwrap();
+    let hook = app
+        .store
+        .create_webhook(NewWebhook {
+            name: "created".into(),
+            status: WebhookStatus::Paused,
+            event: CustomerEvent::Created,
+            delivery_url: "http://127.0.0.1:9/".into(),
+            secret: "s".into(),
+            api_version: 3,
+        })
+        .await
+        .unwrap();
+    app.store
+        .update_webhook(
+            hook.id,
+            customer_model::webhook::WebhookPatch {
+                status: Some(WebhookStatus::Active),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let import = |query: &str, first: i64| {
+        let body = format!(
+            r#"{{"customers": [
+                {{"id": {first}, "email": "r{first}@example.com", "username": "r{first}"}},
+                {{"id": {}, "email": "g{first}@example.com"}}]}}"#,
+            first + 1
+        );
+        Request::new(Method::POST, &format!("/__admin/import{query}"), body)
+            .header("Authorization", "Bearer t")
+    };
+    let refused = handle(&state, import("?fire_webhooks=maybe", 10)).await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(handle(&state, import("", 20)).await.status(), 200);
+    assert_eq!(
+        handle(&state, import("?fire_webhooks=true", 30))
+            .await
+            .status(),
+        200
+    );
+    let far = customer_model::Timestamp::from_second(4_000_000_000).unwrap();
+    let claimed = app
+        .store
+        .claim_webhook_events("test", far, far, 100)
+        .await
+        .unwrap();
+    let events: Vec<(EventKind, i64)> = claimed
+        .iter()
+        .flat_map(|c| c.events.iter().map(|e| (e.kind, e.customer_id)))
+        .collect();
+    assert_eq!(
+        events,
+        [(EventKind::Customer(CustomerEvent::Created), 30)],
+        "only the flagged import's registered customer"
+    );
+    app.store
+        .customer(customer_model::CustomerId(10))
+        .await
+        .unwrap_err();
+}

@@ -99,6 +99,7 @@ macro_rules! store_conformance_tests {
             webhook_events_follow_committed_changes,
             webhook_leases_retries_and_the_failure_rule,
             webhooks_are_listed_changed_and_deleted,
+            imports_fire_webhooks_when_asked,
         );
         $crate::__store_conformance_pairs!($factory;
             bulk_load_equals_row_by_row,

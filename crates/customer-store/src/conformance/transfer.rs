@@ -214,7 +214,7 @@ pub async fn copy_store(from: &Store, to: &Store) {
         .await
         .expect("an export starts");
     let mut session = to
-        .begin_import(ImportMode::Auto)
+        .begin_import(ImportMode::Auto.into())
         .await
         .expect("an import starts");
     loop {
@@ -363,7 +363,10 @@ pub async fn import_in_chunks(
     chunk: usize,
     unresolved: Unresolved,
 ) {
-    let mut session = store.begin_import(mode).await.expect("an import starts");
+    let mut session = store
+        .begin_import(mode.into())
+        .await
+        .expect("an import starts");
     let records: Vec<ImportRecord> = batch.into_records().collect();
     let mut held = Vec::new();
     for part in records.chunks(chunk) {
@@ -495,7 +498,7 @@ pub async fn import_sessions_stream_in_chunks(store: Store) {
         order(CustomerId(0), "USD", OrderStatus::Completed, 700, at(3, 0)),
     );
     let mut session = store
-        .begin_import(ImportMode::Auto)
+        .begin_import(ImportMode::Auto.into())
         .await
         .expect("an import starts");
     let first = session
@@ -530,7 +533,7 @@ pub async fn import_sessions_stream_in_chunks(store: Store) {
     // A bad record in the last chunk: nothing of the earlier chunks is kept.
     let snapshot = picture(&store, false).await;
     let mut session = store
-        .begin_import(ImportMode::Auto)
+        .begin_import(ImportMode::Auto.into())
         .await
         .expect("an import starts");
     let mut fresh = guest("fresh@shop.example");
@@ -577,7 +580,7 @@ pub async fn import_sessions_stream_in_chunks(store: Store) {
 
     // Dropped without a commit: nothing written.
     let mut session = store
-        .begin_import(ImportMode::Auto)
+        .begin_import(ImportMode::Auto.into())
         .await
         .expect("an import starts");
     let mut dropped = guest("dropped@shop.example");

@@ -436,3 +436,166 @@ pub async fn webhooks_are_listed_changed_and_deleted(store: Store) {
         Err(StoreError::NotFound { .. })
     ));
 }
+
+/// A batch of `count` customers from id `first` (every third a guest), each with its own
+/// `tag` in its addresses, and an order that makes a guest for a new address.
+fn tagged_batch(tag: &str, first: i64, count: i64) -> ImportBatch {
+    let customers = (0..count)
+        .map(|i| {
+            let address = format!("{tag}{i}@import.example");
+            let mut customer = if i % 3 == 2 {
+                guest(&address)
+            } else {
+                registered(&address, &format!("{tag}{i}"))
+            };
+            customer.id = Some(CustomerId(first + i));
+            customer.into()
+        })
+        .collect();
+    ImportBatch {
+        customers,
+        orders: vec![ImportOrder::new(
+            CustomerRef::Email(email(&format!("{tag}.guest@import.example"))),
+            order(CustomerId(0), "USD", OrderStatus::Completed, 100, at(1, 0)),
+        )],
+        ..ImportBatch::default()
+    }
+}
+
+/// The registered customers of [`tagged_batch`], by id.
+fn registered_of(first: i64, count: i64) -> Vec<i64> {
+    (0..count)
+        .filter(|i| i % 3 != 2)
+        .map(|i| first + i)
+        .collect()
+}
+
+fn firing() -> crate::ImportOptions {
+    crate::ImportOptions {
+        fire_webhooks: true,
+        ..crate::ImportOptions::default()
+    }
+}
+
+/// An import fires webhooks only when asked: then each registered customer it creates
+/// gives one `created` event per active `created` webhook, in id order, whether the
+/// import is a bulk load into an empty store or writes into one with data, however its
+/// ids were given; guests, other events and inactive webhooks give none, and an import
+/// rolled back or refused gives none.
+pub async fn imports_fire_webhooks_when_asked(store: Store) {
+    let first = store
+        .create_webhook(new_webhook(
+            "c1",
+            CustomerEvent::Created,
+            WebhookStatus::Active,
+        ))
+        .await
+        .unwrap();
+    let second = store
+        .create_webhook(new_webhook(
+            "c2",
+            CustomerEvent::Created,
+            WebhookStatus::Active,
+        ))
+        .await
+        .unwrap();
+    let updated = store
+        .create_webhook(new_webhook(
+            "u",
+            CustomerEvent::Updated,
+            WebhookStatus::Active,
+        ))
+        .await
+        .unwrap();
+    let paused = store
+        .create_webhook(new_webhook(
+            "p",
+            CustomerEvent::Created,
+            WebhookStatus::Paused,
+        ))
+        .await
+        .unwrap();
+    drain(&store, "pings").await;
+    let created_events = |claimed: &[ClaimedWebhook], webhook: i64| -> Vec<i64> {
+        kinds(claimed, webhook)
+            .into_iter()
+            .map(|(kind, id)| {
+                assert_eq!(kind, EventKind::Customer(CustomerEvent::Created));
+                id
+            })
+            .collect()
+    };
+
+    // Into the empty store (a bulk load), ids given in two runs out of order.
+    let mut batch = tagged_batch("b", 100, 8);
+    batch.customers.extend(tagged_batch("a", 20, 4).customers);
+    let summary = store.import_with(batch, firing()).await.unwrap();
+    assert_eq!(summary.customers, 13, "12 and a guest for the order");
+    let claimed = drain(&store, "bulk").await;
+    let mut expected = registered_of(20, 4);
+    expected.extend(registered_of(100, 8));
+    assert_eq!(created_events(&claimed, first.id), expected, "in id order");
+    assert_eq!(created_events(&claimed, second.id), expected);
+    for quiet in [updated.id, paused.id] {
+        assert!(kinds(&claimed, quiet).is_empty());
+    }
+
+    // Without the option: nothing.
+    store.import(tagged_batch("n", 200, 5)).await.unwrap();
+    assert!(drain(&store, "silent").await.is_empty());
+
+    // Into a store with data, in chunks of one session, ids assigned by the store.
+    let mut session = store.begin_import(firing()).await.unwrap();
+    let mut assigned = tagged_batch("s", 0, 6);
+    for customer in &mut assigned.customers {
+        customer.customer.id = None;
+    }
+    let records: Vec<_> = assigned.into_records().collect();
+    let (one, two) = records.split_at(3);
+    for chunk in [one, two] {
+        let written = session
+            .write(chunk.to_vec(), crate::Unresolved::Reject)
+            .await
+            .unwrap();
+        assert!(matches!(written, crate::Written::Done { .. }));
+    }
+    session.commit().await.unwrap();
+    let mut ids = Vec::new();
+    for i in registered_of(0, 6) {
+        let customer = store
+            .customer_by_email(&format!("s{i}@import.example"))
+            .await
+            .unwrap();
+        ids.push(customer.id.0);
+    }
+    ids.sort_unstable();
+    let claimed = drain(&store, "chunks").await;
+    assert_eq!(created_events(&claimed, first.id), ids);
+    assert_eq!(created_events(&claimed, second.id), ids);
+
+    // Rolled back, dropped or refused: no event.
+    let mut session = store.begin_import(firing()).await.unwrap();
+    session
+        .write(
+            tagged_batch("r", 300, 3).into_records().collect(),
+            crate::Unresolved::Reject,
+        )
+        .await
+        .unwrap();
+    session.rollback().await.unwrap();
+    let mut session = store.begin_import(firing()).await.unwrap();
+    session
+        .write(
+            tagged_batch("d", 400, 3).into_records().collect(),
+            crate::Unresolved::Reject,
+        )
+        .await
+        .unwrap();
+    drop(session);
+    let mut refused = tagged_batch("x", 500, 3);
+    refused.customers.extend(tagged_batch("a", 20, 1).customers);
+    store.import_with(refused, firing()).await.unwrap_err();
+    assert!(drain(&store, "none").await.is_empty());
+    store.customer(CustomerId(300)).await.unwrap_err();
+    store.customer(CustomerId(500)).await.unwrap_err();
+}

@@ -22,16 +22,18 @@ use tokio_postgres::types::{ToSql, Type};
 use super::customers::SearchRow;
 use super::{Tx, advance_id_sequence, api_keys, execute, ledger, query};
 use crate::values::{
-    address_to_json, check_refund_amount, guest_for, invalid, new_uuid, now, opt_ts, over_limit,
-    path, ts, within,
+    IdRuns, address_to_json, check_refund_amount, guest_for, invalid, new_uuid, now, opt_ts,
+    over_limit, path, ts, within,
 };
 use crate::{CustomerRef, ImportBatch, ImportSummary, StoreError, StoreResult};
 
-/// Writes `batch`; `password_hashes[i]` is the hash of customer `i`'s password.
+/// Writes `batch`; `password_hashes[i]` is the hash of customer `i`'s password. The ids
+/// of the customers written (guests made for orders too) are added to `written`.
 pub(crate) async fn import(
     tx: &Tx<'_>,
     batch: &ImportBatch,
     password_hashes: &[Option<String>],
+    written: Option<&mut IdRuns>,
 ) -> StoreResult<ImportSummary> {
     let mut summary = ImportSummary::default();
     for (i, product) in batch.products.iter().enumerate() {
@@ -116,6 +118,11 @@ pub(crate) async fn import(
     ids.extend(&guest_ids);
     copy_customers(tx, &customers, &ids).await?;
     summary.customers = customers.len() as u64;
+    if let Some(written) = written {
+        for id in &ids {
+            written.push(*id);
+        }
+    }
 
     let order_customer_ids: Vec<i64> = order_customers
         .iter()

@@ -63,7 +63,7 @@ use crate::location::mask_password;
 use crate::values::{backend, hash_password};
 use crate::{
     ApiKey, Clock, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
-    ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
+    ImportOptions, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 pub(crate) use codec::is_retryable;
 
@@ -673,9 +673,9 @@ impl CustomerStore for PostgresStore {
             .await
     }
 
-    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
+    async fn begin_import(&self, options: ImportOptions) -> StoreResult<Box<dyn ImportSession>> {
         Ok(Box::new(
-            transfer::begin_import(self.pool.clone(), mode, self.clock.now()).await?,
+            transfer::begin_import(self.pool.clone(), options, self.clock.now()).await?,
         ))
     }
 

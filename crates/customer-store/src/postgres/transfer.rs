@@ -27,12 +27,12 @@ use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::IsolationLevel;
 
-use super::{Tx, api_keys, customers, import, ledger, query, query_opt};
+use super::{Tx, api_keys, customers, import, ledger, query, query_opt, webhooks};
 use crate::transfer::ImportCommand;
-use crate::values::{backend, hash_passwords};
+use crate::values::{IdRuns, backend, hash_passwords};
 use crate::{
-    ExportOptions, ExportSession, Held, ImportMode, ImportSession, Rejection, StoreError,
-    StoreResult, Unresolved, Written,
+    ExportOptions, ExportSession, Held, ImportMode, ImportOptions, ImportSession, Rejection,
+    StoreError, StoreResult, Unresolved, Written,
 };
 
 /// Records an export page holds at most.
@@ -51,7 +51,7 @@ fn gone() -> StoreError {
 /// Records without their own instants get `now`, the store's clock when it began.
 pub(crate) async fn begin_import(
     pool: Pool,
-    mode: ImportMode,
+    options: ImportOptions,
     now: Timestamp,
 ) -> StoreResult<PostgresImport> {
     let (commands, mut queue) = mpsc::channel::<ImportCommand>(1);
@@ -65,7 +65,7 @@ pub(crate) async fn begin_import(
             }
         };
         let begun = match client.transaction().await {
-            Ok(tx) => match ChunkWriter::begin(&tx, mode).await {
+            Ok(tx) => match ChunkWriter::begin(&tx, options).await {
                 Ok(writer) => Ok((tx, writer)),
                 Err(error) => Err(error),
             },
@@ -159,13 +159,17 @@ struct ChunkWriter {
     summary: ImportSummary,
     /// A record was refused: the transaction can only be rolled back.
     refused: bool,
+    /// With [`ImportOptions::fire_webhooks`]: the customers written (guests too: the
+    /// statement that fires the events keeps the registered ones).
+    created: Option<IdRuns>,
 }
 
 impl ChunkWriter {
     /// Into an empty store under [`ImportMode::Auto`], drops the secondary indexes (the
     /// unique ones stay: they decide conflicts; so do the ones whose keys grow with the
     /// rows as they are written) to build them again at the end.
-    async fn begin(tx: &Tx<'_>, mode: ImportMode) -> StoreResult<Self> {
+    async fn begin(tx: &Tx<'_>, options: ImportOptions) -> StoreResult<Self> {
+        let mode = options.mode;
         let bulk = match mode {
             ImportMode::Auto if is_empty(tx).await? => Some(drop_for_bulk(tx).await?),
             _ => None,
@@ -175,6 +179,7 @@ impl ChunkWriter {
             bulk,
             summary: ImportSummary::default(),
             refused: false,
+            created: options.fire_webhooks.then(IdRuns::default),
         })
     }
 
@@ -238,7 +243,7 @@ impl ChunkWriter {
         })
         .await
         .map_err(|e| backend(e.to_string()))??;
-        match import::import(tx, &batch, &hashes).await {
+        match import::import(tx, &batch, &hashes, self.created.as_mut()).await {
             Ok(summary) => {
                 self.summary += summary;
                 Ok(Written::Done { held })
@@ -266,6 +271,9 @@ impl ChunkWriter {
             let started = std::time::Instant::now();
             tx.batch_execute(&indexes.join(";\n")).await?;
             tracing::debug!(elapsed = ?started.elapsed(), "bulk import: indexes built");
+        }
+        if let Some(created) = &self.created {
+            webhooks::enqueue_created(tx, created).await?;
         }
         if self.summary.customers + self.summary.orders >= ANALYZE_AFTER {
             // The planner's statistics would otherwise describe the tables before the

@@ -13,8 +13,9 @@ use tokio_postgres::types::ToSql;
 
 use super::{Tx, execute, query, query_opt};
 use crate::values::{
-    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, customer_event_from, event_kind_from, event_kind_text,
-    from_ts, headers_from_json, headers_to_json, like_escape, now, ts, webhook_status_from,
+    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, IdRuns, customer_event_from, event_kind_from,
+    event_kind_text, from_ts, headers_from_json, headers_to_json, like_escape, now, ts,
+    webhook_status_from,
 };
 use crate::{Page, StoreError, StoreResult};
 
@@ -50,6 +51,31 @@ pub(crate) async fn enqueue(tx: &Tx<'_>, event: CustomerEvent, id: i64) -> Store
          SELECT id, $1, $2, $3, $3 FROM webhooks WHERE event = $1 AND status = 'active'
          ORDER BY id",
         &[&event.as_str(), &id, &at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The `created` events of an import that fires webhooks, at its commit: one per active
+/// `created` webhook and registered customer among those the import wrote, each webhook's
+/// in customer id order, in one statement over the runs of ids written (each run a range
+/// scan of the customers' primary key).
+pub(crate) async fn enqueue_created(tx: &Tx<'_>, written: &IdRuns) -> StoreResult<()> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let at = ts(now())?;
+    let (firsts, lasts) = written.bounds();
+    execute(
+        tx,
+        "INSERT INTO webhook_outbox (webhook_id, kind, customer_id, created_at, not_before)
+         SELECT w.id, $1, c.id, $4, $4
+         FROM webhooks AS w
+         CROSS JOIN unnest($2::int8[], $3::int8[]) AS r(first_id, last_id)
+         JOIN customers AS c ON c.id BETWEEN r.first_id AND r.last_id
+         WHERE w.event = $1 AND w.status = 'active' AND c.username IS NOT NULL
+         ORDER BY w.id, c.id",
+        &[&CustomerEvent::Created.as_str(), &firsts, &lasts, &at],
     )
     .await?;
     Ok(())

@@ -29,12 +29,12 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::codec::backend;
-use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock};
+use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock, webhooks};
 use crate::transfer::ImportCommand;
-use crate::values::{guest_for, hash_password};
+use crate::values::{IdRuns, guest_for, hash_password};
 use crate::{
-    ApiKey, Held, ImportMode, ImportSession, Rejection, StoreError, StoreResult, Unresolved,
-    Written,
+    ApiKey, Held, ImportMode, ImportOptions, ImportSession, Rejection, StoreError, StoreResult,
+    Unresolved, Written,
 };
 
 /// Chunks queued for the writing thread beyond the one being written: enough to keep it
@@ -47,12 +47,12 @@ pub(crate) struct SqliteImport {
 }
 
 /// Starts the writing thread and waits until it holds the transaction.
-pub(crate) async fn begin(inner: Arc<Inner>, mode: ImportMode) -> StoreResult<SqliteImport> {
+pub(crate) async fn begin(inner: Arc<Inner>, options: ImportOptions) -> StoreResult<SqliteImport> {
     let (commands, queue) = mpsc::sync_channel(QUEUED_COMMANDS);
     let (started, ready) = oneshot::channel();
     std::thread::Builder::new()
         .name("clientele-import".into())
-        .spawn(move || run(&inner, mode, started, queue))
+        .spawn(move || run(&inner, options, started, queue))
         .map_err(|e| backend(format!("cannot start the import thread: {e}")))?;
     ready.await.map_err(|_| gone())??;
     Ok(SqliteImport { commands })
@@ -156,7 +156,7 @@ fn hash_passwords(mut records: Vec<ImportRecord>) -> StoreResult<Vec<ImportRecor
 /// session (which rolls back).
 fn run(
     inner: &Inner,
-    mode: ImportMode,
+    options: ImportOptions,
     started: oneshot::Sender<StoreResult<()>>,
     commands: Receiver<ImportCommand>,
 ) {
@@ -164,9 +164,9 @@ fn run(
     let _now = crate::clock::ThreadNow::set(inner.clock.now());
     let mut conn = lock(&inner.writer);
     let mut answer = None;
-    match ImportSettings::apply(&conn, mode, inner.readers.is_some()) {
+    match ImportSettings::apply(&conn, options.mode, inner.readers.is_some()) {
         Ok(settings) => {
-            answer = serve(&mut conn, mode, started, commands);
+            answer = serve(&mut conn, options, started, commands);
             settings.restore(&conn);
         }
         Err(error) => {
@@ -187,7 +187,7 @@ type FinalAnswer = Box<dyn FnOnce() + Send>;
 
 fn serve(
     conn: &mut Connection,
-    mode: ImportMode,
+    options: ImportOptions,
     started: oneshot::Sender<StoreResult<()>>,
     commands: Receiver<ImportCommand>,
 ) -> Option<FinalAnswer> {
@@ -195,7 +195,7 @@ fn serve(
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)
         .and_then(|tx| {
-            let writer = Writer::begin(&tx, mode)?;
+            let writer = Writer::begin(&tx, options)?;
             Ok((tx, writer))
         });
     let (tx, mut writer) = match begun {
@@ -330,11 +330,14 @@ struct Writer {
     known: KnownIds,
     summary: ImportSummary,
     refused: bool,
+    /// With [`ImportOptions::fire_webhooks`]: the customers written (guests too: the
+    /// statement that fires the events keeps the registered ones).
+    created: Option<IdRuns>,
 }
 
 impl Writer {
-    fn begin(conn: &Connection, mode: ImportMode) -> StoreResult<Self> {
-        let bulk = match mode {
+    fn begin(conn: &Connection, options: ImportOptions) -> StoreResult<Self> {
+        let bulk = match options.mode {
             ImportMode::Auto if is_empty(conn)? => Some(drop_for_bulk(conn)?),
             _ => None,
         };
@@ -344,6 +347,7 @@ impl Writer {
             known: KnownIds::default(),
             summary: ImportSummary::default(),
             refused: false,
+            created: options.fire_webhooks.then(IdRuns::default),
         })
     }
 
@@ -428,6 +432,9 @@ impl Writer {
         };
         let id = customers::insert(conn, &imported.customer, &options)?;
         self.known.customers.insert(id.0);
+        if let Some(created) = &mut self.created {
+            created.push(id.0);
+        }
         Ok(Outcome::Written)
     }
 
@@ -469,6 +476,9 @@ impl Writer {
                     let id = customers::insert(conn, &guest, &customers::InsertOptions::default())
                         .map_err(|error| within("email", error))?;
                     self.known.customers.insert(id.0);
+                    if let Some(created) = &mut self.created {
+                        created.push(id.0);
+                    }
                     self.summary.count(RecordKind::Customer);
                     id.0
                 }
@@ -557,6 +567,9 @@ impl Writer {
         }
         if let Some(dropped) = self.bulk.take() {
             build_after_bulk(conn, &dropped)?;
+        }
+        if let Some(created) = &self.created {
+            webhooks::enqueue_created(conn, created)?;
         }
         set_search_hash_size(conn, DEFAULT_SEARCH_HASH_BYTES)?;
         Ok(self.summary)

@@ -72,7 +72,7 @@ use crate::clock::ThreadNow;
 use crate::values::hash_password;
 use crate::{
     ApiKey, Clock, CustomerDownload, CustomerRecord, CustomerStore, ExportOptions, ExportSession,
-    ImportMode, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
+    ImportOptions, ImportSession, KeyKind, NewApiKey, Page, StoreError, StoreResult,
 };
 use codec::backend;
 
@@ -622,8 +622,8 @@ impl CustomerStore for SqliteStore {
             .await
     }
 
-    async fn begin_import(&self, mode: ImportMode) -> StoreResult<Box<dyn ImportSession>> {
-        let session = import::begin(Arc::clone(&self.inner), mode).await?;
+    async fn begin_import(&self, options: ImportOptions) -> StoreResult<Box<dyn ImportSession>> {
+        let session = import::begin(Arc::clone(&self.inner), options).await?;
         Ok(Box::new(session))
     }
 

@@ -11,8 +11,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::values::{
-    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, customer_event_from, event_kind_from, event_kind_text,
-    from_ts, headers_from_json, headers_to_json, like_escape, now, ts, webhook_status_from,
+    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, IdRuns, customer_event_from, event_kind_from,
+    event_kind_text, from_ts, headers_from_json, headers_to_json, like_escape, now, ts,
+    webhook_status_from,
 };
 use crate::{Page, StoreError, StoreResult};
 
@@ -48,6 +49,35 @@ pub(crate) fn enqueue(conn: &Connection, event: CustomerEvent, id: i64) -> Store
          ORDER BY id",
     )?
     .execute(params![event.as_str(), id, at])?;
+    Ok(())
+}
+
+/// The `created` events of an import that fires webhooks, at its commit: one per active
+/// `created` webhook and registered customer among those the import wrote, each webhook's
+/// in customer id order, in one statement over the runs of ids written (each run a range
+/// scan of the customers' primary key). The webhooks are the outer loop, so with no
+/// active `created` webhook the statement reads no customer.
+pub(crate) fn enqueue_created(conn: &Connection, written: &IdRuns) -> StoreResult<()> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let at = ts(now())?;
+    conn.prepare(
+        "INSERT INTO webhook_outbox (webhook_id, kind, customer_id, created_at, not_before)
+         SELECT w.id, ?1, c.id, ?3, ?3
+         FROM webhooks AS w
+         CROSS JOIN json_each(?2) AS r
+         CROSS JOIN customers AS c
+         WHERE w.event = ?1 AND w.status = 'active'
+           AND c.id BETWEEN r.value ->> 0 AND r.value ->> 1
+           AND c.username IS NOT NULL
+         ORDER BY w.id, c.id",
+    )?
+    .execute(params![
+        CustomerEvent::Created.as_str(),
+        written.to_json(),
+        at
+    ])?;
     Ok(())
 }
 

@@ -228,8 +228,9 @@ fn operation_of(action: Action) -> (Vec<Parameter>, Option<Value>, Vec<ResponseD
             ok("ImportCounts"),
             ResponseDoc::json(
                 400,
-                "The import has errors; nothing was written.",
-                schema_ref("ImportErrors"),
+                "The import has errors (`ImportErrors`), or `fire_webhooks` does not read \
+                 (`Error`); nothing was written.",
+                json!({"oneOf": [schema_ref("ImportErrors"), schema_ref("Error")]}),
             ),
         ],
         Action::ListRequests => vec![
@@ -269,6 +270,14 @@ fn operation_of(action: Action) -> (Vec<Parameter>, Option<Value>, Vec<ResponseD
     };
     let query = match action {
         Action::ListRequests | Action::CountRequests => FILTERS.to_vec(),
+        Action::Import => vec![Parameter {
+            name: "fire_webhooks",
+            kind: ParamKind::Boolean,
+            default: Some("false"),
+            required: false,
+            description: "Fire `customer.created` webhooks for the registered customers \
+                imported, as the customers API does (written with the import).",
+        }],
         _ => Vec::new(),
     };
     (query, body, responses)
