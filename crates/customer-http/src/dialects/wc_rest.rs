@@ -67,6 +67,12 @@ async fn pipeline(
         return (answer, authenticated);
     }
     if let Some(route) = webhook_decode::parse_route(&request.route_text) {
+        if request.method == "OPTIONS" {
+            return (
+                discovery::webhook_options(route, &request.home_url),
+                authenticated,
+            );
+        }
         if !route.endpoint.accepts(&request.method) {
             return (RestError::no_route().into(), authenticated);
         }

@@ -311,7 +311,7 @@ pub fn batch_schema() -> Value {
 
 /// The keywords WordPress copies from an argument's schema into an index
 /// (`rest_get_allowed_schema_keywords`).
-const ALLOWED_KEYWORDS: [&str; 25] = [
+pub(crate) const ALLOWED_KEYWORDS: [&str; 25] = [
     "title",
     "description",
     "default",
@@ -1013,7 +1013,7 @@ fn operations(handler: Handler, version: Version) -> Vec<Operation> {
 
 /// `OPTIONS` on a route; where the path has an id, one that is not digits matches no
 /// route (`404 rest_no_route`).
-fn options_operation(id: String, has_id: bool) -> Operation {
+pub(crate) fn options_operation(id: String, has_id: bool) -> Operation {
     Operation {
         method: "OPTIONS",
         id,

@@ -6,6 +6,8 @@
 //! The shapes are `WP_REST_Server::get_index`, `get_namespace_index` and
 //! `get_data_for_route`: routes keyed by their registered pattern, `methods` as the
 //! union of the endpoints' methods, `_links.self` only for routes without placeholders.
+//! The indexes list the customers routes, then the webhooks routes
+//! ([`webhook_contract::wp_routes`]), in WooCommerce's registration order.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -15,6 +17,8 @@ use super::Version;
 use super::contract::{Handler, ROUTES, RestRouteDoc, batch_schema, handler_args, item_schema};
 use super::decode::{Endpoint, RestRoute};
 use super::encode::{Answer, Shape};
+use super::webhooks::contract as webhook_contract;
+use super::webhooks::decode::{WebhookEndpoint, WebhookRoute};
 
 /// An index route: the site's root or one namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,29 +61,25 @@ fn self_link(href: String) -> Value {
     json!({ "self": [{ "href": href }] })
 }
 
-/// `get_data_for_route` of one customers route; `help` adds the item schema (`OPTIONS`).
-pub fn route_data(version: Version, route: &RestRouteDoc, home_url: &str, help: bool) -> Value {
-    let namespace = version.namespace();
-    let mut data = Map::new();
-    data.insert("namespace".into(), json!(namespace));
-    let methods: Vec<&str> = route
-        .handlers
-        .iter()
-        .flat_map(|handler| handler.methods().iter().copied())
-        .collect();
-    data.insert("methods".into(), json!(methods));
-    let endpoints: Vec<Value> = route
-        .handlers
-        .iter()
-        .map(|handler| {
-            json!({
-                "methods": handler.methods(),
-                "args": Value::Object(handler_args(*handler, version)),
-            })
-        })
-        .collect();
-    data.insert("endpoints".into(), Value::Array(endpoints));
-    if help {
+/// One registered route as WordPress describes it: its pattern and OpenAPI template
+/// after the namespace, each endpoint's methods and arguments, and the schema `OPTIONS`
+/// adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteInfo {
+    /// The pattern as registered (`/webhooks/(?P<id>[\d]+)`).
+    pub pattern: &'static str,
+    /// The OpenAPI path (`/webhooks/{id}`).
+    pub template: &'static str,
+    /// Each endpoint's methods and arguments (as WordPress lists them), in registration
+    /// order.
+    pub endpoints: Vec<(&'static [&'static str], Map<String, Value>)>,
+    /// The route's schema.
+    pub schema: Value,
+}
+
+impl RouteInfo {
+    /// A customers route of the table.
+    pub fn customers(version: Version, route: &RestRouteDoc) -> Self {
         let schema = if route.handlers == [Handler::Batch] {
             batch_schema()
         } else if route.handlers == [Handler::Downloads] {
@@ -87,7 +87,48 @@ pub fn route_data(version: Version, route: &RestRouteDoc, home_url: &str, help: 
         } else {
             item_schema(version)
         };
-        data.insert("schema".into(), schema);
+        Self {
+            pattern: route.pattern,
+            template: route.template,
+            endpoints: route
+                .handlers
+                .iter()
+                .map(|handler| (handler.methods(), handler_args(*handler, version)))
+                .collect(),
+            schema,
+        }
+    }
+}
+
+/// `get_data_for_route` of one customers route; `help` adds the item schema (`OPTIONS`).
+pub fn route_data(version: Version, route: &RestRouteDoc, home_url: &str, help: bool) -> Value {
+    describe(
+        version,
+        &RouteInfo::customers(version, route),
+        home_url,
+        help,
+    )
+}
+
+/// `get_data_for_route` of any route; `help` adds its schema (`OPTIONS`).
+pub fn describe(version: Version, route: &RouteInfo, home_url: &str, help: bool) -> Value {
+    let namespace = version.namespace();
+    let mut data = Map::new();
+    data.insert("namespace".into(), json!(namespace));
+    let methods: Vec<&str> = route
+        .endpoints
+        .iter()
+        .flat_map(|(methods, _)| methods.iter().copied())
+        .collect();
+    data.insert("methods".into(), json!(methods));
+    let endpoints: Vec<Value> = route
+        .endpoints
+        .iter()
+        .map(|(methods, args)| json!({"methods": methods, "args": Value::Object(args.clone())}))
+        .collect();
+    data.insert("endpoints".into(), Value::Array(endpoints));
+    if help {
+        data.insert("schema".into(), route.schema.clone());
     }
     if !route.template.contains('{') {
         data.insert(
@@ -138,6 +179,12 @@ fn namespace_routes(version: Version, home_url: &str, routes: &mut Map<String, V
         routes.insert(
             format!("/{namespace}{}", route.pattern),
             route_data(version, route, home_url, false),
+        );
+    }
+    for route in webhook_contract::wp_routes(version) {
+        routes.insert(
+            format!("/{namespace}{}", route.pattern),
+            describe(version, &route, home_url, false),
         );
     }
 }
@@ -242,6 +289,22 @@ pub fn options(route: RestRoute, home_url: &str) -> Answer {
     .header("Allow", route.endpoint.methods().join(", "))
 }
 
+/// `OPTIONS` on a matched webhooks route: its description with the schema, and `Allow`.
+pub fn webhook_options(route: WebhookRoute, home_url: &str) -> Answer {
+    let at = match route.endpoint {
+        WebhookEndpoint::Collection => 0,
+        WebhookEndpoint::Item(_) => 1,
+        WebhookEndpoint::Batch => 2,
+    };
+    let info = &webhook_contract::wp_routes(route.version)[at];
+    Answer::new(
+        200,
+        describe(route.version, info, home_url, true),
+        Shape::Other,
+    )
+    .header("Allow", route.endpoint.methods().join(", "))
+}
+
 /// `GET` (or `HEAD`) of an index.
 pub fn index(route: IndexRoute, site: SiteFacts<'_>) -> Answer {
     let body = match route {
@@ -323,6 +386,9 @@ mod tests {
                 "/wc/v3/customers/(?P<customer_id>[\\d]+)/downloads",
                 "/wc/v3/customers/(?P<id>[\\d]+)",
                 "/wc/v3/customers/batch",
+                "/wc/v3/webhooks",
+                "/wc/v3/webhooks/(?P<id>[\\d]+)",
+                "/wc/v3/webhooks/batch",
             ]
         );
         assert_eq!(
@@ -337,7 +403,60 @@ mod tests {
         });
         assert_eq!(site["gmt_offset"], 5.5);
         assert_eq!(site["timezone_string"], "Asia/Kolkata");
-        assert_eq!(site["routes"].as_object().unwrap().len(), 11);
+        assert_eq!(site["routes"].as_object().unwrap().len(), 17);
         assert_eq!(site["namespaces"], json!(["wc/v2", "wc/v3"]));
+    }
+
+    #[test]
+    fn webhook_routes_are_described_as_woocommerce_registers_them() {
+        let item = &describe(
+            Version::V2,
+            &webhook_contract::wp_routes(Version::V2)[1],
+            HOME,
+            true,
+        );
+        assert_eq!(item["namespace"], "wc/v2");
+        assert_eq!(
+            item["methods"],
+            json!(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        );
+        assert!(item.get("_links").is_none());
+        assert_eq!(item["schema"]["title"], "webhook");
+        assert_eq!(
+            item["schema"]["properties"]["secret"]["context"],
+            json!(["edit"])
+        );
+        // The route's `id` is in every endpoint; updates take no defaults.
+        for endpoint in item["endpoints"].as_array().unwrap() {
+            assert_eq!(endpoint["args"]["id"]["type"], "integer");
+        }
+        assert_eq!(
+            item["endpoints"][1]["args"]["status"],
+            json!({"description": "Webhook status.", "type": "string", "enum": ["active", "paused", "disabled"], "required": false})
+        );
+        assert!(item["endpoints"][1]["args"].get("delivery_url").is_none());
+        assert_eq!(item["endpoints"][2]["args"]["force"]["default"], false);
+        let collection = describe(
+            Version::V3,
+            &webhook_contract::wp_routes(Version::V3)[0],
+            HOME,
+            false,
+        );
+        assert_eq!(
+            collection["_links"]["self"][0]["href"],
+            "http://example.com/wp-json/wc/v3/webhooks"
+        );
+        assert!(collection.get("schema").is_none());
+        let create = &collection["endpoints"][1]["args"];
+        assert_eq!(
+            create["delivery_url"],
+            json!({"type": "string", "description": "Webhook delivery URL.", "required": true})
+        );
+        assert_eq!(create["topic"]["required"], true);
+        assert_eq!(create["status"]["default"], "active");
+        assert!(create.get("id").is_none());
+        let list = &collection["endpoints"][0]["args"];
+        assert_eq!(list["per_page"]["maximum"], 100);
+        assert!(list.get("_fields").is_none());
     }
 }

@@ -1,7 +1,9 @@
 //! The webhooks routes of the wc/v2 and wc/v3 OpenAPI documents, from the resource's
-//! tables: the list parameters, the webhook object's fields, the controller's errors.
+//! tables: the list parameters, the webhook object's fields, the controller's errors;
+//! and the same routes as WordPress describes them ([`wp_routes`], for `OPTIONS` and the
+//! discovery indexes).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::decode::{LIST_PARAMETERS, STATUSES};
 use super::errors::CATALOGUE as WEBHOOK_ERRORS;
@@ -9,8 +11,12 @@ use super::topic;
 use crate::catalogue::{ParamKind, Parameter};
 use crate::contract::{Operation, PathParam, ResponseDoc, Route, error_responses, schema_ref};
 use crate::wc_rest::Version;
-use crate::wc_rest::contract::{COMMON_ERRORS, WP_HEADERS, batch_lists, or_not_an_object};
+use crate::wc_rest::contract::{
+    ALLOWED_KEYWORDS, COMMON_ERRORS, WP_HEADERS, batch_lists, batch_schema, options_operation,
+    or_not_an_object, wp_arg,
+};
 use crate::wc_rest::decode::BATCH_LIMIT;
+use crate::wc_rest::discovery::RouteInfo;
 use crate::wc_rest::errors::{AUTHENTICATION, CATALOGUE as REST_ERRORS};
 use customer_model::webhook::CustomerEvent;
 
@@ -33,6 +39,139 @@ pub const DELETE_PARAMETERS: [Parameter; 1] = [Parameter {
     required: false,
     description: "Required to be true, as webhooks do not support trashing.",
 }];
+
+/// The webhook schema WooCommerce registers (the same in v2 and v3), as `OPTIONS` shows
+/// it (WordPress's types: `date-time`).
+pub fn wp_item_schema() -> Value {
+    let both = json!(["view", "edit"]);
+    let readonly = |description: &str, kind: &str| json!({"description": description, "type": kind, "context": both, "readonly": true});
+    let writable =
+        |description: &str| json!({"description": description, "type": "string", "context": both});
+    let mut status = writable("Webhook status.");
+    status["default"] = json!("active");
+    status["enum"] = json!(STATUSES);
+    let mut hooks = readonly(
+        "WooCommerce action names associated with the webhook.",
+        "array",
+    );
+    hooks["items"] = json!({"type": "string"});
+    let mut delivery_url = readonly("The URL where the webhook payload is delivered.", "string");
+    delivery_url["format"] = json!("uri");
+    json!({
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "webhook",
+        "type": "object",
+        "properties": {
+            "id": readonly("Unique identifier for the resource.", "integer"),
+            "name": writable("A friendly name for the webhook."),
+            "status": status,
+            "topic": writable("Webhook topic."),
+            "resource": readonly("Webhook resource.", "string"),
+            "event": readonly("Webhook event.", "string"),
+            "hooks": hooks,
+            "delivery_url": delivery_url,
+            "secret": {
+                "description": "Secret key used to generate a hash of the delivered webhook and provided in the request headers. Defaults to 50 random characters when not provided.",
+                "type": "string",
+                "context": ["edit"],
+            },
+            "date_created": readonly("The date the webhook was created, in the site's timezone.", "date-time"),
+            "date_created_gmt": readonly("The date the webhook was created, as GMT.", "date-time"),
+            "date_modified": readonly("The date the webhook was last modified, in the site's timezone.", "date-time"),
+            "date_modified_gmt": readonly("The date the webhook was last modified, as GMT.", "date-time"),
+        },
+    })
+}
+
+/// WordPress's `get_endpoint_args_for_item_schema`: the writable properties of `schema`
+/// with the keywords WordPress keeps, a property's `default` only for creates, and
+/// `required` as `get_data_for_route` adds it.
+fn schema_args(schema: &Value, create: bool) -> Map<String, Value> {
+    let mut args = Map::new();
+    for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+        if property.get("readonly") == Some(&json!(true)) {
+            continue;
+        }
+        let mut arg = Map::new();
+        for keyword in ALLOWED_KEYWORDS {
+            if keyword == "default" && !create {
+                continue;
+            }
+            if let Some(value) = property.get(keyword) {
+                arg.insert(keyword.into(), value.clone());
+            }
+        }
+        arg.insert("required".into(), json!(false));
+        args.insert(name.clone(), Value::Object(arg));
+    }
+    args
+}
+
+fn table_args(table: &[Parameter]) -> Map<String, Value> {
+    table
+        .iter()
+        .filter(|param| !param.name.starts_with('_'))
+        .map(|param| (param.name.to_owned(), wp_arg(param)))
+        .collect()
+}
+
+/// The route-level `id` argument of `/webhooks/(?P<id>[\d]+)`, which WordPress merges
+/// into each of the route's endpoints.
+fn with_id(args: Map<String, Value>) -> Map<String, Value> {
+    let mut merged = Map::new();
+    merged.insert(
+        "id".into(),
+        json!({"description": "Unique identifier for the resource.", "type": "integer", "required": false}),
+    );
+    merged.extend(args);
+    merged
+}
+
+/// The webhooks routes of a namespace as WooCommerce registers them
+/// (`WC_REST_Webhooks_V1_Controller::register_routes`): the collection, the item and
+/// the batch, in that order, each endpoint with its arguments. A create's `topic` and
+/// `delivery_url` are the controller's own required arguments.
+pub fn wp_routes(_version: Version) -> Vec<RouteInfo> {
+    let schema = wp_item_schema();
+    let mut create = schema_args(&schema, true);
+    for (name, description) in [
+        ("topic", "Webhook topic."),
+        ("delivery_url", "Webhook delivery URL."),
+    ] {
+        create.insert(
+            name.into(),
+            json!({"type": "string", "description": description, "required": true}),
+        );
+    }
+    let update = schema_args(&schema, false);
+    vec![
+        RouteInfo {
+            pattern: "/webhooks",
+            template: "/webhooks",
+            endpoints: vec![
+                (&["GET"], table_args(&LIST_PARAMETERS)),
+                (&["POST"], create),
+            ],
+            schema: schema.clone(),
+        },
+        RouteInfo {
+            pattern: "/webhooks/(?P<id>[\\d]+)",
+            template: "/webhooks/{id}",
+            endpoints: vec![
+                (&["GET"], with_id(table_args(&RETRIEVE_PARAMETERS))),
+                (&["POST", "PUT", "PATCH"], with_id(update.clone())),
+                (&["DELETE"], with_id(table_args(&DELETE_PARAMETERS))),
+            ],
+            schema,
+        },
+        RouteInfo {
+            pattern: "/webhooks/batch",
+            template: "/webhooks/batch",
+            endpoints: vec![(&["POST", "PUT", "PATCH"], update)],
+            schema: batch_schema(),
+        },
+    ]
+}
 
 fn topics() -> Vec<String> {
     CustomerEvent::ALL.into_iter().map(topic).collect()
@@ -142,17 +281,37 @@ fn ok(status: u16, description: &str, schema: Value) -> ResponseDoc {
 }
 
 fn errors(extra: &[u16]) -> Vec<ResponseDoc> {
-    let mut catalogue = REST_ERRORS.to_vec();
-    catalogue.extend(WEBHOOK_ERRORS);
-    catalogue.push(AUTHENTICATION);
     let mut statuses = COMMON_ERRORS.to_vec();
     statuses.extend(extra);
     statuses.sort_unstable();
     statuses.dedup();
-    error_responses(&catalogue, &statuses, "Error", &WP_HEADERS)
+    error_docs(&statuses)
+}
+
+/// The errors of `statuses` with the resource's catalogue.
+fn error_docs(statuses: &[u16]) -> Vec<ResponseDoc> {
+    let mut catalogue = REST_ERRORS.to_vec();
+    catalogue.extend(WEBHOOK_ERRORS);
+    catalogue.push(AUTHENTICATION);
+    error_responses(&catalogue, statuses, "Error", &WP_HEADERS)
         .into_iter()
         .map(|response| response.with_headers(&["Allow"]))
         .collect()
+}
+
+/// `OPTIONS` on a webhooks route, as on the customers routes, with the errors in the
+/// resource's catalogue.
+fn options(id: &str, has_id: bool) -> Operation {
+    let mut operation = options_operation(id.into(), has_id);
+    let statuses: Vec<u16> = operation
+        .responses
+        .iter()
+        .map(|response| response.status)
+        .filter(|status| *status >= 400)
+        .collect();
+    operation.responses.retain(|response| response.status < 400);
+    operation.responses.extend(error_docs(&statuses));
+    operation
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -260,6 +419,7 @@ pub fn routes(version: Version) -> Vec<Route> {
                     ],
                     &[],
                 ),
+                options("describeWebhooks", false),
             ],
         },
         Route {
@@ -269,6 +429,7 @@ pub fn routes(version: Version) -> Vec<Route> {
                 batch("POST", ""),
                 batch("PUT", "_put"),
                 batch("PATCH", "_patch"),
+                options("describeWebhookBatch", false),
             ],
         },
         Route {
@@ -302,6 +463,7 @@ pub fn routes(version: Version) -> Vec<Route> {
                     )],
                     &[404, 501],
                 ),
+                options("describeWebhook", true),
             ],
         },
     ]
@@ -320,8 +482,19 @@ mod tests {
             WebhookEndpoint::Item(1),
         ];
         for (route, endpoint) in routes(Version::V3).iter().zip(endpoints) {
-            let methods: Vec<&str> = route.operations.iter().map(|op| op.method).collect();
+            let methods: Vec<&str> = route
+                .operations
+                .iter()
+                .map(|op| op.method)
+                .filter(|method| *method != "OPTIONS")
+                .collect();
             assert_eq!(methods, endpoint.methods(), "{}", route.path);
+            assert_eq!(
+                route.operations.last().map(|op| op.method),
+                Some("OPTIONS"),
+                "{}",
+                route.path
+            );
         }
     }
 
