@@ -5,7 +5,7 @@
 //! the same transaction as the change (an outbox); a worker delivers the events of each
 //! webhook in commit order and records each attempt as a [`DeliveryRecord`].
 
-use crate::{PageRequest, Timestamp};
+use crate::{PageRequest, TimeRange, Timestamp};
 
 /// How many consecutive failed deliveries a webhook survives: the next failure after
 /// more than this many disables it (a success resets the count).
@@ -167,6 +167,8 @@ pub struct WebhookQuery {
     pub include: Vec<i64>,
     /// Not these ids.
     pub exclude: Vec<i64>,
+    /// Only webhooks created within this range (both ends included).
+    pub created: TimeRange,
     /// The order.
     pub order_by: WebhookOrder,
     /// Descending order.

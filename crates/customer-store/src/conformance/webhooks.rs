@@ -341,6 +341,7 @@ pub async fn webhooks_are_listed_changed_and_deleted(store: Store) {
             search: None,
             include: Vec::new(),
             exclude: Vec::new(),
+            created: TimeRange::default(),
             order_by: WebhookOrder::Id,
             descending: false,
             page: PageRequest::page(1, 10),
@@ -383,6 +384,47 @@ pub async fn webhooks_are_listed_changed_and_deleted(store: Store) {
         names(store.list_webhooks(&paged).await.unwrap()),
         (vec!["Alpha".into()], 3)
     );
+    // Creation dates bound the list, both ends included.
+    let created: Vec<Timestamp> = store
+        .list_webhooks(&query(&|_| {}))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|webhook| webhook.created_at)
+        .collect();
+    assert!(created[0] < created[1] && created[1] < created[2]);
+    let middle = created[1];
+    let since = query(&|q| q.created.from = Some(middle));
+    assert_eq!(
+        names(store.list_webhooks(&since).await.unwrap()),
+        (vec!["beta".into(), "Gamma".into()], 2)
+    );
+    let until = query(&|q| q.created.to = Some(middle));
+    assert_eq!(
+        names(store.list_webhooks(&until).await.unwrap()),
+        (vec!["Alpha".into(), "beta".into()], 2)
+    );
+    let exactly = query(&|q| {
+        q.created = TimeRange {
+            from: Some(middle),
+            to: Some(middle),
+        };
+    });
+    assert_eq!(
+        names(store.list_webhooks(&exactly).await.unwrap()),
+        (vec!["beta".into()], 1)
+    );
+    // Bounds past what the database holds select everything or nothing, as they say.
+    let wide = query(&|q| {
+        q.created = TimeRange {
+            from: Some(Timestamp::MIN),
+            to: Some(Timestamp::MAX),
+        };
+    });
+    assert_eq!(names(store.list_webhooks(&wide).await.unwrap()).1, 3);
+    let future = query(&|q| q.created.from = Some(Timestamp::MAX));
+    assert_eq!(names(store.list_webhooks(&future).await.unwrap()).1, 0);
     // An offset or a limit past the database's integers is an empty page, not an error.
     let far = query(&|q| {
         q.page = PageRequest {

@@ -13,7 +13,7 @@ use tokio_postgres::types::ToSql;
 
 use super::{Tx, execute, query, query_opt};
 use crate::values::{
-    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, IdRuns, customer_event_from, event_kind_from,
+    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, IdRuns, bound_ts, customer_event_from, event_kind_from,
     event_kind_text, from_ts, headers_from_json, headers_to_json, like_escape, now, ts,
     webhook_status_from,
 };
@@ -175,6 +175,14 @@ pub(crate) async fn list(tx: &Tx<'_>, query_: &WebhookQuery) -> StoreResult<Page
     if !query_.exclude.is_empty() {
         values.push(&query_.exclude);
         conditions.push(format!("id <> ALL(${})", values.len()));
+    }
+    let from = query_.created.from.map(bound_ts);
+    let to = query_.created.to.map(bound_ts);
+    for (bound, operator) in [(&from, ">="), (&to, "<=")] {
+        if let Some(at) = bound {
+            values.push(at);
+            conditions.push(format!("created_at {operator} ${}", values.len()));
+        }
     }
     let filter = conditions.join(" AND ");
     let total: i64 = query(

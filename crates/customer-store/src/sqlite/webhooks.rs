@@ -11,7 +11,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::values::{
-    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, IdRuns, customer_event_from, event_kind_from,
+    DELIVERY_LOG_LENGTH, EVENTS_PER_CLAIM, IdRuns, bound_ts, customer_event_from, event_kind_from,
     event_kind_text, from_ts, headers_from_json, headers_to_json, like_escape, now, ts,
     webhook_status_from,
 };
@@ -163,6 +163,12 @@ pub(crate) fn list(conn: &Connection, query: &WebhookQuery) -> StoreResult<Page<
             marks.push(format!("?{}", values.len()));
         }
         conditions.push(format!("id {operator} ({})", marks.join(", ")));
+    }
+    for (bound, operator) in [(query.created.from, ">="), (query.created.to, "<=")] {
+        if let Some(at) = bound {
+            values.push(SqlValue::Integer(bound_ts(at)));
+            conditions.push(format!("created_at {operator} ?{}", values.len()));
+        }
     }
     let filter = conditions.join(" AND ");
     let total: i64 = conn.query_row(

@@ -23,7 +23,7 @@ pub use list::{
     decode_delete, decode_downloads, decode_list, decode_retrieve, parse_iso8601, route_id,
     search_for,
 };
-pub(crate) use list::{check_enum, check_id_list, check_integer, check_string};
+pub(crate) use list::{check_date, check_enum, check_id_list, check_integer, check_string};
 pub use route::{Endpoint, RestRoute, parse_route};
 pub use values::{Params, as_boolean, as_integer, as_list, params_from_vars, php_scalar_string};
 

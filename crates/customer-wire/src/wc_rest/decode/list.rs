@@ -295,7 +295,7 @@ pub(crate) fn check_id_list(name: &str, value: &Value, errors: &mut Vec<ParamErr
     unique
 }
 
-fn check_date(
+pub(crate) fn check_date(
     name: &str,
     value: &Value,
     timezone: &TimeZone,

@@ -5,7 +5,8 @@
 use customer_model::webhook::{
     CustomerEvent, NewWebhook, WebhookOrder, WebhookPatch, WebhookQuery, WebhookStatus,
 };
-use customer_model::{PageRequest, Timestamp};
+use customer_model::{PageRequest, TimeRange, Timestamp};
+use jiff::tz::TimeZone;
 use serde_json::Value;
 
 use super::errors::{
@@ -17,8 +18,8 @@ use crate::catalogue::{ParamKind, Parameter};
 use crate::php::sanitize_text_field;
 use crate::wc_rest::Version;
 use crate::wc_rest::decode::{
-    Params, as_boolean, as_integer, check_context, check_enum, check_id_list, check_integer,
-    check_string,
+    Params, as_boolean, as_integer, check_context, check_date, check_enum, check_id_list,
+    check_integer, check_string,
 };
 use crate::wc_rest::errors::{ParamError, RestError};
 use crate::wc_rest::pagination::Pagination;
@@ -99,7 +100,7 @@ pub const STATUSES: [&str; 3] = ["active", "paused", "disabled"];
 pub const MAX_PER_PAGE: i64 = 100;
 
 /// The parameters of `GET /webhooks`.
-pub const LIST_PARAMETERS: [Parameter; 11] = [
+pub const LIST_PARAMETERS: [Parameter; 13] = [
     Parameter {
         name: "context",
         kind: ParamKind::OneOf(&CONTEXTS),
@@ -133,6 +134,20 @@ pub const LIST_PARAMETERS: [Parameter; 11] = [
         default: None,
         required: false,
         description: "Limit results to those whose name contains a string.",
+    },
+    Parameter {
+        name: "after",
+        kind: ParamKind::DateTime,
+        default: None,
+        required: false,
+        description: "Limit response to webhooks created on or after a given ISO8601 compliant date (GMT without an offset).",
+    },
+    Parameter {
+        name: "before",
+        kind: ParamKind::DateTime,
+        default: None,
+        required: false,
+        description: "Limit response to webhooks created on or before a given ISO8601 compliant date (GMT without an offset).",
     },
     Parameter {
         name: "exclude",
@@ -264,6 +279,7 @@ pub fn decode_list(params: &Params) -> Result<WebhookList, RestError> {
             search: None,
             include: Vec::new(),
             exclude: Vec::new(),
+            created: TimeRange::default(),
             order_by: WebhookOrder::Date,
             descending: true,
             page: PageRequest::page(1, 10),
@@ -300,6 +316,17 @@ pub fn decode_list(params: &Params) -> Result<WebhookList, RestError> {
             .map(|s| sanitize_text_field(&s))
             .filter(|s| !s.is_empty());
     }
+    // WooCommerce compares both with `date_created_gmt`, so a date without an offset is
+    // GMT; the parsing is the customers list's. Its dates hold whole seconds and both
+    // ends are included (`BETWEEN`): `before` covers its whole second.
+    if let Some(value) = params.get("after") {
+        list.query.created.from =
+            check_date("after", value, &TimeZone::UTC, &mut errors).map(start_of_second);
+    }
+    if let Some(value) = params.get("before") {
+        list.query.created.to =
+            check_date("before", value, &TimeZone::UTC, &mut errors).map(end_of_second);
+    }
     if let Some(value) = params.get("exclude") {
         list.query.exclude = check_id_list("exclude", value, &mut errors);
     }
@@ -334,6 +361,19 @@ pub fn decode_list(params: &Params) -> Result<WebhookList, RestError> {
         limit: Some(list.per_page),
     };
     Ok(list)
+}
+
+/// The first instant of the second holding `at`.
+fn start_of_second(at: Timestamp) -> Timestamp {
+    let second = at.as_second() - i64::from(at.subsec_nanosecond() < 0);
+    Timestamp::from_second(second).unwrap_or(at)
+}
+
+/// The last instant of the second holding `at`.
+fn end_of_second(at: Timestamp) -> Timestamp {
+    start_of_second(at)
+        .checked_add(jiff::SignedDuration::from_nanos(999_999_999))
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// PHP's `empty()` of a request value.
@@ -738,6 +778,48 @@ mod tests {
                 .unwrap_err()
                 .code,
             "rest_invalid_param"
+        );
+    }
+
+    #[test]
+    fn lists_bound_creation_dates_in_gmt() {
+        let list = decode_list(&params(json!({"after": "2024-01-02T03:04:05",
+                                              "before": "2024-02-01T12:00:00+02:00"})))
+        .unwrap();
+        let at = |text: &str| text.parse::<Timestamp>().unwrap();
+        assert_eq!(list.query.created.from, Some(at("2024-01-02T03:04:05Z")));
+        assert_eq!(
+            list.query.created.to,
+            Some(at("2024-02-01T10:00:00.999999999Z"))
+        );
+        // Dates hold whole seconds, as WooCommerce's columns do.
+        let list = decode_list(&params(json!({"after": "2024-01-02T03:04:05.75Z",
+                                              "before": "1969-12-31T23:59:59.5Z"})))
+        .unwrap();
+        assert_eq!(list.query.created.from, Some(at("2024-01-02T03:04:05Z")));
+        assert_eq!(
+            list.query.created.to,
+            Some(at("1969-12-31T23:59:59.999999999Z"))
+        );
+        let error = decode_list(&params(
+            json!({"after": "yesterday", "before": 5, "page": "x"}),
+        ))
+        .unwrap_err()
+        .to_json();
+        assert_eq!(error["code"], "rest_invalid_param");
+        for name in ["after", "before", "page"] {
+            assert!(
+                error["data"]["params"].get(name).is_some(),
+                "{name}: {error}"
+            );
+        }
+        assert_eq!(error["data"]["params"]["after"], "Invalid date.");
+        assert!(
+            decode_list(&Params::new())
+                .unwrap()
+                .query
+                .created
+                .is_unbounded()
         );
     }
 
