@@ -161,6 +161,7 @@ pub(crate) fn subscription_status(index: i64) -> SubscriptionStatus {
         .unwrap_or(SubscriptionStatus::Active)
 }
 
+#[cfg(feature = "postgres")]
 /// Names the record at `prefix` in an error: conflicts become invalid values of that
 /// record, fields get the record's path in front.
 pub(crate) fn within(prefix: &str, error: StoreError) -> StoreError {
@@ -207,6 +208,7 @@ pub(crate) fn hash_password(plain: &str) -> StoreResult<String> {
         .map_err(|e| backend(format!("hashing a password: {e}")))
 }
 
+#[cfg(feature = "postgres")]
 /// Hashes the passwords of `customers` (by position; `None` without one) on every core:
 /// at tens of milliseconds per Argon2 hash, a large batch with passwords is otherwise
 /// bound by hashing, not by the database.
