@@ -299,7 +299,7 @@ fn customer_fields(create: bool) -> Value {
     properties.insert("shipping_address".into(), address_input(&ADDRESS[..9]));
     let mut customer = json!({"type": "object", "properties": properties});
     // WooCommerce refuses an address `is_email` refuses (`customer_invalid_email`); an
-    // edit without one (`null`) keeps the stored one.
+    // edit without one (`null`) or with an empty one keeps the stored one.
     // (`false` is no address either, as PHP's `isset` and `empty` read it.)
     customer["properties"]["email"] = if create {
         customer["required"] = json!(["email"]);
@@ -309,6 +309,7 @@ fn customer_fields(create: bool) -> Value {
             with_max_chars(json!({"type": "string", "format": "email"}), "email"),
             {"type": "null"},
             {"const": false},
+            {"const": ""},
         ]})
     };
     if !create {

@@ -471,6 +471,17 @@ fn body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
     or_not_an_object(object)
 }
 
+/// A meta key's `maxLength` holds only for the keys that are stored: WooCommerce skips a
+/// protected key (one starting with `_`) whatever its length.
+fn unbound_protected_keys(key: &mut Value) {
+    if let Some(Value::Number(limit)) = key.as_object_mut().and_then(|k| k.remove("maxLength")) {
+        key["anyOf"] = json!([
+            {"maxLength": limit},
+            {"pattern": "^_", "description": "Protected: skipped, whatever its length."},
+        ]);
+    }
+}
+
 /// `schema`, or any JSON that is not an object, which WordPress reads as no parameters.
 pub(crate) fn or_not_an_object(schema: Value) -> Value {
     json!({"anyOf": [schema, {"not": {"type": "object"}, "description": "Read as no parameters."}]})
@@ -493,6 +504,12 @@ fn object_body_schema(handler: Handler, args: &Map<String, Value>) -> Value {
             (name.clone(), schema)
         })
         .collect();
+    if let Some(key) = properties
+        .get_mut("meta_data")
+        .and_then(|meta| meta.pointer_mut("/items/properties/key"))
+    {
+        unbound_protected_keys(key);
+    }
     if handler == Handler::Batch {
         properties.extend(batch_lists("Customers"));
     }
