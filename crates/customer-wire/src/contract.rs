@@ -35,6 +35,9 @@ pub struct Api {
     pub headers: Vec<HeaderDoc>,
     /// The routes, in document order.
     pub routes: Vec<Route>,
+    /// Whether an optional query parameter sent blank (empty or only whitespace) is read
+    /// as not sent, as easycart reads every one; the document then allows the blank value.
+    pub blank_query_is_absent: bool,
 }
 
 /// A response header the API sends.
@@ -402,7 +405,11 @@ impl Api {
             out.insert("description".into(), json!(operation.description));
         }
         if !operation.query.is_empty() {
-            let params: Vec<Value> = operation.query.iter().map(query_parameter).collect();
+            let params: Vec<Value> = operation
+                .query
+                .iter()
+                .map(|param| query_parameter(param, self.blank_query_is_absent))
+                .collect();
             out.insert("parameters".into(), Value::Array(params));
         }
         if let Some(schema) = &operation.body {
@@ -505,10 +512,16 @@ impl Api {
     }
 }
 
-fn query_parameter(param: &Parameter) -> Value {
+fn query_parameter(param: &Parameter, blank_is_absent: bool) -> Value {
     let mut schema = param_schema(&param.kind);
     if let Some(default) = param.default {
         schema["default"] = default_value(&param.kind, default);
+    }
+    if blank_is_absent && !param.required {
+        schema = json!({"anyOf": [
+            schema,
+            {"type": "string", "pattern": "^\\s*$", "description": "Blank: read as not sent."},
+        ]});
     }
     let mut out = json!({
         "name": param.name,
@@ -541,6 +554,7 @@ mod tests {
 
     fn api() -> Api {
         Api {
+            blank_query_is_absent: false,
             title: "t".into(),
             version: "v".into(),
             description: String::new(),

@@ -276,3 +276,71 @@ fn a_field_status_or_header_the_document_does_not_allow_is_found() {
     check.check("DELETE", &request, &answer(405, &[json], "{}"));
     assert_eq!((check.checked, check.undescribed.len()), (0, 1));
 }
+
+/// The query parameter `name` of the operation at `path`, as the document describes it.
+fn query_schema(document: &Value, path: &str, name: &str) -> jsonschema::Validator {
+    let parameter = document["paths"][path]["get"]["parameters"]
+        .as_array()
+        .expect("the operation has parameters")
+        .iter()
+        .find(|parameter| parameter["name"] == name)
+        .unwrap_or_else(|| panic!("{path} documents `{name}`"));
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&parameter["schema"])
+        .expect("the parameter's schema compiles")
+}
+
+proptest::proptest! {
+    /// easycart's `include`: the document's pattern allows exactly what the decoder reads
+    /// (comma-separated values, each trimmed, blank ones skipped).
+    #[test]
+    fn easycart_include_is_documented_as_decoded(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec!["orders", "ltv", "access", "subscriptions", ",", " ", "\t", "x", "ordersltv", "À"]),
+            0..8,
+        )
+    ) {
+        let document = Dialect::EasycartV1.openapi();
+        let include = parts.concat();
+        let documented = query_schema(&document, "/api/v1/customers/{id}", "include")
+            .is_valid(&Value::String(include.clone()));
+        let query = format!("currency=usd&include={}", urlencoding_lite(&include));
+        let decoded = customer_wire::easycart::decode::GetRequest::decode(
+            &customer_wire::php::Vars::parse(query.as_bytes()),
+        )
+        .is_ok();
+        proptest::prop_assert_eq!(documented, decoded, "include={:?}", include);
+    }
+
+    /// easycart reads a blank optional parameter as not sent, and its document says so.
+    #[test]
+    fn easycart_blank_parameters_are_documented_as_absent(
+        name in proptest::sample::select(vec!["page", "created_from", "created_to", "product", "subscription_status", "query"]),
+        blank in proptest::sample::select(vec!["", " ", "  \t"]),
+    ) {
+        let document = Dialect::EasycartV1.openapi();
+        let documented = query_schema(&document, "/api/v1/customers", name)
+            .is_valid(&Value::String(blank.to_owned()));
+        let query = format!("currency=usd&{name}={}", urlencoding_lite(blank));
+        let decoded = customer_wire::easycart::decode::ListRequest::decode(
+            &customer_wire::php::Vars::parse(query.as_bytes()),
+        )
+        .is_ok();
+        proptest::prop_assert!(documented, "{}={:?} is not documented", name, blank);
+        proptest::prop_assert!(decoded, "{}={:?} is refused", name, blank);
+    }
+}
+
+/// Percent-encodes everything but ASCII letters and digits.
+fn urlencoding_lite(text: &str) -> String {
+    text.bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() {
+                (byte as char).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect()
+}

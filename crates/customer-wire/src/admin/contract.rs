@@ -327,6 +327,7 @@ pub fn api() -> Api {
         }
     }
     Api {
+        blank_query_is_absent: false,
         title: "clientele control API".into(),
         version: "v1".into(),
         description: "For test suites: reset the store to its baseline, keep snapshots, \

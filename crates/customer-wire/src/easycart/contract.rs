@@ -88,12 +88,17 @@ pub const LIST_PARAMETERS: [Parameter; 7] = [
     },
 ];
 
+/// `include` as the decoder reads it: comma-separated values, each trimmed, blank ones
+/// skipped. Written so that each character has one way to match (no backtracking blow-up
+/// in a validator).
+const INCLUDE_PATTERN: &str = "^\\s*(?:(?:orders|subscriptions|access|ltv)\\s*)?(?:,\\s*(?:(?:orders|subscriptions|access|ltv)\\s*)?)*$";
+
 /// The parameters of `GET /api/v1/customers/{id}`.
 pub const GET_PARAMETERS: [Parameter; 2] = [
     CURRENCY,
     Parameter {
         name: "include",
-        kind: ParamKind::Text,
+        kind: ParamKind::Pattern(INCLUDE_PATTERN),
         default: None,
         required: false,
         description: "A comma list of `orders`, `subscriptions`, `access`, `ltv`.",
@@ -282,6 +287,7 @@ pub fn api() -> Api {
     );
     let include_note = format!("`include` takes {}.", INCLUDE_VALUES.join(", "));
     Api {
+        blank_query_is_absent: true,
         title: "easycart API v1".into(),
         version: "v1".into(),
         description,

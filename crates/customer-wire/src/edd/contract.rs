@@ -257,6 +257,7 @@ pub fn api(version: Version) -> Api {
          (pretty-printed), or EDD's XML as `text/html` with `format=xml`."
     );
     Api {
+        blank_query_is_absent: false,
         title: format!("Easy Digital Downloads API {number}: customers"),
         version: number.into(),
         description,

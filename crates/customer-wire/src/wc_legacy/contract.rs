@@ -664,6 +664,7 @@ pub fn api() -> Api {
          are not listed per operation. Errors are `{{\"errors\": [{{\"code\", \"message\"}}]}}`."
     );
     Api {
+        blank_query_is_absent: false,
         title: "WooCommerce legacy REST API wc-api/v3: customers".into(),
         version: "wc-api/v3".into(),
         description,

@@ -1166,6 +1166,7 @@ pub fn api(version: Version) -> Api {
          `{{\"code\", \"message\", \"data\": {{\"status\"}}}}`."
     );
     Api {
+        blank_query_is_absent: false,
         title: format!("WooCommerce REST API {namespace}: customers"),
         version: namespace.into(),
         description,
