@@ -254,13 +254,19 @@ fn address_input(names: &[&str]) -> Value {
     let properties: Map<String, Value> = names
         .iter()
         .map(|name| {
+            let limited = |schema| with_max_chars(schema, &format!("address.{name}"));
             let schema = if *name == "email" {
-                // WooCommerce refuses one `is_email` refuses (`customer_invalid_billing_email`).
-                json!({"type": ["string", "null"], "format": "email"})
+                // WooCommerce refuses one `is_email` refuses (`customer_invalid_billing_email`);
+                // an empty one (`""`, or `false` as PHP turns it into text) clears it.
+                json!({"anyOf": [
+                    limited(json!({"type": "string", "format": "email"})),
+                    {"const": ""},
+                    {"const": false},
+                    {"type": "null"},
+                ]})
             } else {
-                scalar()
+                limited(scalar())
             };
-            let schema = with_max_chars(schema, &format!("address.{name}"));
             ((*name).to_owned(), schema)
         })
         .collect();
