@@ -24,6 +24,19 @@ fn new_webhook(name: &str, event: CustomerEvent, status: WebhookStatus) -> NewWe
     }
 }
 
+/// Creates a webhook of `event` named `name` in `status`.
+async fn make(
+    store: &Store,
+    name: &str,
+    event: CustomerEvent,
+    status: WebhookStatus,
+) -> customer_model::webhook::Webhook {
+    store
+        .create_webhook(new_webhook(name, event, status))
+        .await
+        .unwrap()
+}
+
 fn attempt(event: &WebhookEvent, status: Option<u16>) -> DeliveryRecord {
     DeliveryRecord {
         id: 0,
@@ -73,38 +86,10 @@ fn kinds(claimed: &[ClaimedWebhook], webhook: i64) -> Vec<(EventKind, i64)> {
 /// its kind, in commit order; guests, failed writes and inactive webhooks give none; an
 /// active webhook is pinged once when created.
 pub async fn webhook_events_follow_committed_changes(store: Store) {
-    let created = store
-        .create_webhook(new_webhook(
-            "c",
-            CustomerEvent::Created,
-            WebhookStatus::Active,
-        ))
-        .await
-        .unwrap();
-    let updated = store
-        .create_webhook(new_webhook(
-            "u",
-            CustomerEvent::Updated,
-            WebhookStatus::Active,
-        ))
-        .await
-        .unwrap();
-    let deleted = store
-        .create_webhook(new_webhook(
-            "d",
-            CustomerEvent::Deleted,
-            WebhookStatus::Active,
-        ))
-        .await
-        .unwrap();
-    let paused = store
-        .create_webhook(new_webhook(
-            "p",
-            CustomerEvent::Created,
-            WebhookStatus::Paused,
-        ))
-        .await
-        .unwrap();
+    let created = make(&store, "c", CustomerEvent::Created, WebhookStatus::Active).await;
+    let updated = make(&store, "u", CustomerEvent::Updated, WebhookStatus::Active).await;
+    let deleted = make(&store, "d", CustomerEvent::Deleted, WebhookStatus::Active).await;
+    let paused = make(&store, "p", CustomerEvent::Created, WebhookStatus::Paused).await;
     assert_eq!(created.failure_count, 0);
     let pings = drain(&store, "a").await;
     for webhook in [created.id, updated.id, deleted.id] {
@@ -194,14 +179,7 @@ pub async fn webhook_events_follow_committed_changes(store: Store) {
 /// more than five consecutive failures disable the webhook, a success resets the count,
 /// and the log keeps every attempt, newest first.
 pub async fn webhook_leases_retries_and_the_failure_rule(store: Store) {
-    let hook = store
-        .create_webhook(new_webhook(
-            "h",
-            CustomerEvent::Created,
-            WebhookStatus::Paused,
-        ))
-        .await
-        .unwrap();
+    let hook = make(&store, "h", CustomerEvent::Created, WebhookStatus::Paused).await;
     let hook = store
         .update_webhook(
             hook.id,
@@ -525,38 +503,10 @@ fn firing() -> crate::ImportOptions {
 /// ids were given; guests, other events and inactive webhooks give none, and an import
 /// rolled back or refused gives none.
 pub async fn imports_fire_webhooks_when_asked(store: Store) {
-    let first = store
-        .create_webhook(new_webhook(
-            "c1",
-            CustomerEvent::Created,
-            WebhookStatus::Active,
-        ))
-        .await
-        .unwrap();
-    let second = store
-        .create_webhook(new_webhook(
-            "c2",
-            CustomerEvent::Created,
-            WebhookStatus::Active,
-        ))
-        .await
-        .unwrap();
-    let updated = store
-        .create_webhook(new_webhook(
-            "u",
-            CustomerEvent::Updated,
-            WebhookStatus::Active,
-        ))
-        .await
-        .unwrap();
-    let paused = store
-        .create_webhook(new_webhook(
-            "p",
-            CustomerEvent::Created,
-            WebhookStatus::Paused,
-        ))
-        .await
-        .unwrap();
+    let first = make(&store, "c1", CustomerEvent::Created, WebhookStatus::Active).await;
+    let second = make(&store, "c2", CustomerEvent::Created, WebhookStatus::Active).await;
+    let updated = make(&store, "u", CustomerEvent::Updated, WebhookStatus::Active).await;
+    let paused = make(&store, "p", CustomerEvent::Created, WebhookStatus::Paused).await;
     drain(&store, "pings").await;
     let created_events = |claimed: &[ClaimedWebhook], webhook: i64| -> Vec<i64> {
         kinds(claimed, webhook)
