@@ -240,24 +240,56 @@ fn hmac_base64(secret: &str, body: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// A store with a WooCommerce key, a receiver, and a server on a free port.
+struct Shop {
+    dir: tempfile::TempDir,
+    db: String,
+    /// The key as query parameters.
+    keys: String,
+    receiver: Receiver,
+    port: u16,
+    server: Server,
+}
+
+impl Shop {
+    fn open() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("shop.sqlite3").to_str().unwrap().to_owned();
+        let key = clientele(&["keys", "create", "--kind", "woocommerce", "--db", &db]);
+        let keys = format!(
+            "consumer_key={}&consumer_secret={}",
+            key["consumer_key"].as_str().unwrap(),
+            key["consumer_secret"].as_str().unwrap()
+        );
+        let receiver = Receiver::start();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = serve(&db, port);
+        Self {
+            dir,
+            db,
+            keys,
+            receiver,
+            port,
+            server,
+        }
+    }
+}
+
 #[test]
 fn webhooks_deliver_every_change_once_signed_and_survive_a_kill() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shop.sqlite3");
-    let db = db.to_str().unwrap();
-    let key = clientele(&["keys", "create", "--kind", "woocommerce", "--db", db]);
-    let keys = format!(
-        "consumer_key={}&consumer_secret={}",
-        key["consumer_key"].as_str().unwrap(),
-        key["consumer_secret"].as_str().unwrap()
-    );
-    let receiver = Receiver::start();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = serve(db, port);
+    let Shop {
+        dir: _dir,
+        db,
+        keys,
+        receiver,
+        port,
+        server,
+    } = Shop::open();
+    let db = db.as_str();
     let hook = |version: &str, topic: &str, path: &str| {
         let (status, made) = woo(
             &server,
@@ -496,22 +528,15 @@ fn webhooks_deliver_every_change_once_signed_and_survive_a_kill() {
 /// wc/v3 answers it; the same import without the flag delivers nothing.
 #[test]
 fn imports_fire_webhooks_only_with_the_flag() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shop.sqlite3");
-    let db = db.to_str().unwrap();
-    let key = clientele(&["keys", "create", "--kind", "woocommerce", "--db", db]);
-    let keys = format!(
-        "consumer_key={}&consumer_secret={}",
-        key["consumer_key"].as_str().unwrap(),
-        key["consumer_secret"].as_str().unwrap()
-    );
-    let receiver = Receiver::start();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = serve(db, port);
+    let Shop {
+        dir,
+        db,
+        keys,
+        receiver,
+        port: _,
+        server,
+    } = Shop::open();
+    let db = db.as_str();
     let (status, hook) = woo(
         &server,
         &keys,
