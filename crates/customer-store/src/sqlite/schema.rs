@@ -9,7 +9,9 @@
 //!   folded to lower case under one primary key: that key alone makes an address unique
 //!   across primary and additional addresses of all customers.
 //! - `customer_search` is an FTS5 table with the trigram tokenizer, one column per
-//!   searchable field group, so that substring searches use an index.
+//!   searchable field group, so that substring searches use an index. It keeps which
+//!   fields hold a trigram, not where (`detail=column`): a search confirms its whole term
+//!   on the row's text.
 //! - `customer_order_stats`, `customer_currency` and `customer_subscription_stats` are
 //!   the aggregates, updated in the same transaction as every ledger write.
 //! - `customer_counts` holds the number of registered customers and of guests,
@@ -354,6 +356,23 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id);
 "#,
+    // The search index without positions (`detail=column`). A search asks the index for
+    // rows holding each of a few trigrams of the term in the fields searched, never for
+    // trigrams next to each other, and confirms the whole term on the row's text
+    // (`contains_folded`): positions were written and never read. Without them the index
+    // is less than half the size and an import builds it about a third faster.
+    r#"
+CREATE VIRTUAL TABLE customer_search_next USING fts5(
+    names, display_name, email, additional_emails, username, billing, shipping,
+    tokenize = 'trigram case_sensitive 0', detail = column
+);
+INSERT INTO customer_search_next (rowid, names, display_name, email, additional_emails,
+        username, billing, shipping)
+    SELECT rowid, names, display_name, email, additional_emails, username, billing, shipping
+    FROM customer_search;
+DROP TABLE customer_search;
+ALTER TABLE customer_search_next RENAME TO customer_search;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -368,4 +387,50 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database at the version before the search index lost its positions keeps every
+    /// search row, and finds it by a trigram of each field.
+    #[test]
+    fn the_search_index_keeps_its_rows_when_it_drops_positions() {
+        let mut conn = Connection::open_in_memory().expect("a database");
+        let before = MIGRATIONS.len() - 1;
+        for migration in &MIGRATIONS[..before] {
+            conn.execute_batch(migration).expect("an earlier migration");
+        }
+        conn.pragma_update(None, "user_version", before as i64)
+            .expect("the version");
+        conn.execute(
+            "INSERT INTO customer_search (rowid, names, display_name, email, additional_emails,
+                 username, billing, shipping)
+             VALUES (41, 'Ada\nLovelace', 'Ada L', 'ada@example.com', '', 'ada', 'Leeds', '')",
+            [],
+        )
+        .expect("a search row");
+        migrate(&mut conn).expect("the migration");
+        let found = |query: &str| -> Vec<i64> {
+            conn.prepare("SELECT rowid FROM customer_search WHERE customer_search MATCH ?1")
+                .and_then(|mut statement| {
+                    statement
+                        .query_map([query], |row| row.get(0))?
+                        .collect::<rusqlite::Result<Vec<i64>>>()
+                })
+                .expect("a search")
+        };
+        assert_eq!(found("{names} : (\"lov\" AND \"ace\")"), [41]);
+        assert_eq!(found("{billing} : \"eed\""), [41]);
+        assert_eq!(found("{email} : \"eed\""), Vec::<i64>::new());
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'customer_search'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the table");
+        assert!(sql.contains("detail = column"), "{sql}");
+    }
 }
