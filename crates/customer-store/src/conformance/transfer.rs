@@ -96,11 +96,29 @@ fn list_queries(products: &[ProductId], currencies: &[String]) -> Vec<CustomerQu
             }],
             ..CustomerFilter::default()
         },
-        CustomerFilter {
-            subscription_status: Some(SubscriptionStatus::Active),
-            ..CustomerFilter::default()
-        },
     ];
+    // Searches through the search index: one trigram, and longer terms confirmed on the
+    // text (a bulk load builds that index its own way).
+    filters.extend(
+        [
+            ("Ann", vec![SearchField::Names]),
+            ("c1@sh", SearchField::ALL.to_vec()),
+            ("more1", vec![SearchField::Email]),
+        ]
+        .into_iter()
+        .map(|(term, fields)| CustomerFilter {
+            search: vec![TextSearch {
+                term: term.into(),
+                fields,
+                match_id: false,
+            }],
+            ..CustomerFilter::default()
+        }),
+    );
+    filters.push(CustomerFilter {
+        subscription_status: Some(SubscriptionStatus::Active),
+        ..CustomerFilter::default()
+    });
     filters.extend(products.iter().map(|&product| CustomerFilter {
         product: Some(product),
         ..CustomerFilter::default()

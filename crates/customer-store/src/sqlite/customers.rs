@@ -86,21 +86,7 @@ pub(crate) fn insert(
         add_meta.execute(params![meta_id, id, key, value.to_string()])?;
     }
     if !options.without_search_row {
-        write_search_row(
-            conn,
-            &SearchRow {
-                id,
-                first_name: &new.first_name,
-                last_name: &new.last_name,
-                display_name: &display_name,
-                email: &new.email,
-                additional_emails: &new.additional_emails,
-                username: account.map(|a| a.username.as_str()),
-                billing: &new.billing,
-                shipping: &new.shipping,
-            },
-            false,
-        )?;
+        write_search_row(conn, &search_text(id, new), false)?;
     }
     Ok(CustomerId(id))
 }
@@ -143,27 +129,85 @@ fn address_text(address: &Address) -> String {
     joined(address.fields().iter().map(|(_, value)| *value))
 }
 
-fn write_search_row(conn: &Connection, row: &SearchRow<'_>, replace: bool) -> StoreResult<()> {
+/// The statement that adds a row to the search index, for [`SearchText::columns`] in
+/// order.
+pub(crate) const INSERT_SEARCH_ROW: &str =
+    "INSERT INTO customer_search (rowid, names, display_name, email, additional_emails,
+         username, billing, shipping)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/// A customer's row of the search index: the id, and the text of each column.
+pub(crate) struct SearchText {
+    pub id: i64,
+    pub columns: [String; 7],
+}
+
+impl SearchText {
+    /// Adds the row with a statement prepared from [`INSERT_SEARCH_ROW`].
+    pub(crate) fn insert_with(&self, statement: &mut rusqlite::Statement<'_>) -> StoreResult<()> {
+        let [
+            names,
+            display_name,
+            email,
+            additional,
+            username,
+            billing,
+            shipping,
+        ] = &self.columns;
+        statement.execute(params![
+            self.id,
+            names,
+            display_name,
+            email,
+            additional,
+            username,
+            billing,
+            shipping
+        ])?;
+        Ok(())
+    }
+}
+
+impl SearchRow<'_> {
+    fn text(&self) -> SearchText {
+        SearchText {
+            id: self.id,
+            columns: [
+                joined([self.first_name, self.last_name]),
+                self.display_name.to_owned(),
+                self.email.as_str().to_owned(),
+                joined(self.additional_emails.iter().map(Email::as_str)),
+                self.username.unwrap_or_default().to_owned(),
+                address_text(self.billing),
+                address_text(self.shipping),
+            ],
+        }
+    }
+}
+
+/// The search row of `new`, stored under `id`.
+pub(crate) fn search_text(id: i64, new: &NewCustomer) -> SearchText {
+    SearchRow {
+        id,
+        first_name: &new.first_name,
+        last_name: &new.last_name,
+        display_name: &new.effective_display_name(),
+        email: &new.email,
+        additional_emails: &new.additional_emails,
+        username: new.account.as_ref().map(|a| a.username.as_str()),
+        billing: &new.billing,
+        shipping: &new.shipping,
+    }
+    .text()
+}
+
+fn write_search_row(conn: &Connection, row: &SearchText, replace: bool) -> StoreResult<()> {
     if replace {
         conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?
             .execute([row.id])?;
     }
-    conn.prepare_cached(
-        "INSERT INTO customer_search (rowid, names, display_name, email, additional_emails,
-             username, billing, shipping)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        row.id,
-        joined([row.first_name, row.last_name]),
-        row.display_name,
-        row.email.as_str(),
-        joined(row.additional_emails.iter().map(Email::as_str)),
-        row.username.unwrap_or_default(),
-        address_text(row.billing),
-        address_text(row.shipping),
-    ])?;
-    Ok(())
+    let mut statement = conn.prepare_cached(INSERT_SEARCH_ROW)?;
+    row.insert_with(&mut statement)
 }
 
 /// The id of the customer with `uuid`.
@@ -435,7 +479,8 @@ pub(crate) fn update(
             username: account.map(|a| a.username.as_str()),
             billing: &customer.billing,
             shipping: &customer.shipping,
-        },
+        }
+        .text(),
         true,
     )?;
     Ok(customer)

@@ -14,21 +14,23 @@
 //!   set-based. Other connections never see the schema without them: the drop and the
 //!   rebuild commit together.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use customer_model::OrderStatus;
 use customer_model::import::{
     CustomerRef, ImportCustomer, ImportDownloadGrant, ImportOrder, ImportRecord,
     ImportSubscription, ImportSummary, KeptApiKey, RecordKind,
 };
+use customer_model::{NewCustomer, OrderStatus};
 use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::codec::backend;
+use super::search_aside::SearchAside;
 use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock, webhooks};
 use crate::transfer::ImportCommand;
 use crate::values::{IdRuns, guest_for, hash_password};
@@ -164,10 +166,24 @@ fn run(
     let _now = crate::clock::ThreadNow::set(inner.clock.now());
     let mut conn = lock(&inner.writer);
     let mut answer = None;
-    match ImportSettings::apply(&conn, options.mode, inner.readers.is_some()) {
+    let path = inner.readers.as_ref().map(|readers| readers.path.clone());
+    match ImportSettings::apply(&conn, options.mode, path.is_some()) {
         Ok(settings) => {
-            answer = serve(&mut conn, options, started, commands);
+            let scratch_dir = path.as_deref().map(scratch_dir);
+            let served = serve(&mut conn, options, scratch_dir, started, commands);
             settings.restore(&conn);
+            if let (Some(path), true) = (&path, served.search_moved_in) {
+                // See `search_aside`: this connection may remember the empty index.
+                match super::open_writer(path) {
+                    Ok(fresh) => *conn = fresh,
+                    Err(error) => tracing::error!(
+                        %error,
+                        "cannot reopen the writer after an import: restart the server \
+                         before writing to the store"
+                    ),
+                }
+            }
+            answer = served.answer;
         }
         Err(error) => {
             let _ = started.send(Err(error));
@@ -185,29 +201,46 @@ fn run(
 /// The answer to a commit or rollback, sent once the session has let go of the writer.
 type FinalAnswer = Box<dyn FnOnce() + Send>;
 
+/// Where a bulk load into the database at `path` builds its search index aside.
+fn scratch_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// How a session ended.
+#[derive(Default)]
+struct Served {
+    answer: Option<FinalAnswer>,
+    /// A search index built aside was committed.
+    search_moved_in: bool,
+}
+
 fn serve(
     conn: &mut Connection,
     options: ImportOptions,
+    scratch_dir: Option<PathBuf>,
     started: oneshot::Sender<StoreResult<()>>,
     commands: Receiver<ImportCommand>,
-) -> Option<FinalAnswer> {
+) -> Served {
     let begun = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)
         .and_then(|tx| {
-            let writer = Writer::begin(&tx, options)?;
+            let writer = Writer::begin(&tx, options, scratch_dir.as_deref())?;
             Ok((tx, writer))
         });
     let (tx, mut writer) = match begun {
         Ok(begun) => {
             if started.send(Ok(())).is_err() {
-                return None;
+                return Served::default();
             }
             begun
         }
         Err(error) => {
             let _ = started.send(Err(error));
-            return None;
+            return Served::default();
         }
     };
     while let Ok(command) = commands.recv() {
@@ -221,24 +254,31 @@ fn serve(
             }
             ImportCommand::Commit { reply } => {
                 let started = Instant::now();
+                let search_aside = writer.aside.is_some();
                 let outcome = writer.finish(&tx).and_then(|summary| {
                     tracing::debug!(elapsed = ?started.elapsed(), "import: built what was left for the end");
                     tx.commit().map(|()| summary).map_err(Into::into)
                 });
                 tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
-                return Some(Box::new(move || {
-                    let _ = reply.send(outcome);
-                }));
+                return Served {
+                    search_moved_in: search_aside && outcome.is_ok(),
+                    answer: Some(Box::new(move || {
+                        let _ = reply.send(outcome);
+                    })),
+                };
             }
             ImportCommand::Rollback { reply } => {
                 let outcome = tx.rollback().map_err(Into::into);
-                return Some(Box::new(move || {
-                    let _ = reply.send(outcome);
-                }));
+                return Served {
+                    answer: Some(Box::new(move || {
+                        let _ = reply.send(outcome);
+                    })),
+                    search_moved_in: false,
+                };
             }
         }
     }
-    None
+    Served::default()
 }
 
 /// The writer connection's settings for the length of an import, and how to put them
@@ -333,22 +373,56 @@ struct Writer {
     /// With [`ImportOptions::fire_webhooks`]: the customers written (guests too: the
     /// statement that fires the events keeps the registered ones).
     created: Option<IdRuns>,
+    /// In a bulk load into a database file: the search index, built aside.
+    aside: Option<SearchAside>,
 }
 
 impl Writer {
-    fn begin(conn: &Connection, options: ImportOptions) -> StoreResult<Self> {
+    /// `scratch_dir`: where a bulk load may build its search index aside (a database in
+    /// memory has none, and builds it in place).
+    fn begin(
+        conn: &Connection,
+        options: ImportOptions,
+        scratch_dir: Option<&Path>,
+    ) -> StoreResult<Self> {
         let bulk = match options.mode {
             ImportMode::Auto if is_empty(conn)? => Some(drop_for_bulk(conn)?),
             _ => None,
         };
-        set_search_hash_size(conn, IMPORT_SEARCH_HASH_BYTES)?;
+        let aside = match (&bulk, scratch_dir) {
+            (Some(_), Some(dir)) => Some(SearchAside::start(conn, dir)?),
+            _ => {
+                set_search_hash_size(conn, IMPORT_SEARCH_HASH_BYTES)?;
+                None
+            }
+        };
         Ok(Self {
             bulk,
             known: KnownIds::default(),
             summary: ImportSummary::default(),
             refused: false,
             created: options.fire_webhooks.then(IdRuns::default),
+            aside,
         })
+    }
+
+    /// Options for inserting `customer`: its search row goes aside when the index is
+    /// built there.
+    fn insert_options<'a>(
+        &self,
+        base: customers::InsertOptions<'a>,
+    ) -> customers::InsertOptions<'a> {
+        customers::InsertOptions {
+            without_search_row: self.aside.is_some(),
+            ..base
+        }
+    }
+
+    /// A customer was written under `id`: its search row, when built aside.
+    fn search_row(&mut self, id: i64, customer: &NewCustomer) {
+        if let Some(aside) = &mut self.aside {
+            aside.push(customers::search_text(id, customer));
+        }
     }
 
     fn write(
@@ -379,6 +453,9 @@ impl Writer {
             }
         }
         aggregates.flush(conn)?;
+        if let Some(aside) = &mut self.aside {
+            aside.flush()?;
+        }
         Ok(Written::Done { held })
     }
 
@@ -424,13 +501,14 @@ impl Writer {
                 ));
             }
         }
-        let options = customers::InsertOptions {
+        let options = self.insert_options(customers::InsertOptions {
             password_hash: imported.password_hash.as_deref(),
             modified_at: imported.modified_at,
             meta_ids: &imported.meta_ids,
             without_search_row: false,
-        };
+        });
         let id = customers::insert(conn, &imported.customer, &options)?;
+        self.search_row(id.0, &imported.customer);
         self.known.customers.insert(id.0);
         if let Some(created) = &mut self.created {
             created.push(id.0);
@@ -473,8 +551,10 @@ impl Writer {
                 None if unresolved == Unresolved::Hold => return Ok(Outcome::Held),
                 None => {
                     let guest = guest_for(order, email);
-                    let id = customers::insert(conn, &guest, &customers::InsertOptions::default())
+                    let options = self.insert_options(customers::InsertOptions::default());
+                    let id = customers::insert(conn, &guest, &options)
                         .map_err(|error| within("email", error))?;
+                    self.search_row(id.0, &guest);
                     self.known.customers.insert(id.0);
                     if let Some(created) = &mut self.created {
                         created.push(id.0);
@@ -571,7 +651,14 @@ impl Writer {
         if let Some(created) = &self.created {
             webhooks::enqueue_created(conn, created)?;
         }
-        set_search_hash_size(conn, DEFAULT_SEARCH_HASH_BYTES)?;
+        match self.aside.take() {
+            Some(aside) => {
+                let started = Instant::now();
+                aside.move_into(conn)?;
+                tracing::debug!(elapsed = ?started.elapsed(), "bulk import: search index moved in");
+            }
+            None => set_search_hash_size(conn, DEFAULT_SEARCH_HASH_BYTES)?,
+        }
         Ok(self.summary)
     }
 }

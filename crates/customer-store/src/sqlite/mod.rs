@@ -46,6 +46,7 @@ mod import;
 mod ledger;
 mod list;
 mod schema;
+mod search_aside;
 mod states;
 mod webhooks;
 
@@ -319,13 +320,19 @@ fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     Ok(())
 }
 
+/// Opens the writer connection of the database file at `path`.
+fn open_writer(path: &Path) -> StoreResult<Connection> {
+    let mut writer = Connection::open(path).map_err(unavailable)?;
+    configure_writer(&mut writer, true)?;
+    Ok(writer)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and brings its schema up
     /// to date.
     pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
         let path = path.as_ref().to_path_buf();
-        let mut writer = Connection::open(&path).map_err(unavailable)?;
-        configure_writer(&mut writer, true)?;
+        let writer = open_writer(&path)?;
         let readers = Readers::start(path, default_max_readers())?;
         Ok(Self {
             inner: Arc::new(Inner::new(writer, Some(readers))),
