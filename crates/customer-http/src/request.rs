@@ -94,12 +94,18 @@ impl Request {
 /// The response for a codec's reply: its status, its headers in order (a header the
 /// HTTP types cannot carry is left out), and its body.
 pub fn into_response(reply: Reply) -> Response {
-    let body = reply.body_bytes();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let Reply {
+        status,
+        headers: reply_headers,
+        body,
+    } = reply;
+    // The body's buffer becomes the response's as it is: `Bytes::from` takes a `Vec`
+    // without copying it.
+    let mut response = Response::new(Full::new(Bytes::from(body.into_bytes())));
     *response.status_mut() =
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    for (name, value) in reply.headers {
+    for (name, value) in reply_headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),

@@ -1,6 +1,8 @@
 //! [`Reply`]: everything a client receives for one request (status, headers, body), as
 //! each dialect's encoder builds it whole. The server only copies it onto the wire.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// A response body.
@@ -10,8 +12,23 @@ pub enum Body {
     Empty,
     /// A JSON value, written compactly.
     Json(Value),
+    /// JSON already written compactly, sent as it is. Encoders serialize their typed
+    /// objects straight into it, so a large answer is neither built as a [`Value`] tree
+    /// nor written twice; it must hold one valid JSON document.
+    JsonText(String),
     /// Text written as it is (pretty JSON, XML, JSONP).
     Text(String),
+}
+
+impl Body {
+    /// The bytes sent, without copying text already written.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Self::Empty => Vec::new(),
+            Self::Json(value) => serde_json::to_vec(&value).expect("JSON values serialize"),
+            Self::JsonText(text) | Self::Text(text) => text.into_bytes(),
+        }
+    }
 }
 
 /// A whole response: status, headers in order (repeated names allowed), body. The
@@ -64,20 +81,22 @@ impl Reply {
         self
     }
 
-    /// The body as JSON, when it is JSON.
-    pub fn json(&self) -> Option<&Value> {
+    /// The body as JSON, when it is JSON: borrowed from a [`Body::Json`], parsed from a
+    /// [`Body::JsonText`] (`None` if that text is not JSON after all).
+    pub fn json(&self) -> Option<Cow<'_, Value>> {
         match &self.body {
-            Body::Json(value) => Some(value),
+            Body::Json(value) => Some(Cow::Borrowed(value)),
+            Body::JsonText(text) => serde_json::from_str(text).ok().map(Cow::Owned),
             Body::Empty | Body::Text(_) => None,
         }
     }
 
-    /// The body's bytes as sent.
+    /// A copy of the body's bytes as sent; [`Body::into_bytes`] gives them without one.
     pub fn body_bytes(&self) -> Vec<u8> {
         match &self.body {
             Body::Empty => Vec::new(),
             Body::Json(value) => serde_json::to_vec(value).expect("JSON values serialize"),
-            Body::Text(text) => text.clone().into_bytes(),
+            Body::JsonText(text) | Body::Text(text) => text.as_bytes().to_vec(),
         }
     }
 }
@@ -165,6 +184,23 @@ mod tests {
         assert_eq!(reply.header_values("LINK").collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(reply.body_bytes(), b"hi");
         assert!(reply.without_body().body_bytes().is_empty());
+    }
+
+    #[test]
+    fn json_text_is_sent_as_written_and_read_as_json() {
+        // Not sorted: written text keeps its own key order.
+        let text = r#"{"id":1,"_links":{},"email":"a@example.com"}"#;
+        let reply = Reply::new(200, "application/json", Body::JsonText(text.to_owned()));
+        assert_eq!(reply.body_bytes(), text.as_bytes());
+        assert_eq!(
+            reply.json().as_deref(),
+            Some(&serde_json::json!({"id": 1, "_links": {}, "email": "a@example.com"}))
+        );
+        assert_eq!(reply.body.into_bytes(), text.as_bytes());
+        let broken = Reply::new(200, "application/json", Body::JsonText("{".to_owned()));
+        assert_eq!(broken.json(), None);
+        let text = Reply::new(200, "text/plain", Body::Text("{}".to_owned()));
+        assert_eq!(text.json(), None);
     }
 
     #[test]

@@ -13,6 +13,9 @@
 //!
 //! The objects are the types of `dto`; `frame` dresses an operation's [`Answer`] into the
 //! whole [`crate::Reply`] WordPress sends (`_fields`, `_envelope`, `HEAD`, headers).
+//! Answers serialize the objects straight to JSON text, once, keys in WooCommerce's
+//! order ([`Answer::serialized`]); [`Value`]s are built only for webhook payloads and
+//! for the rare `_fields` and `_envelope`.
 
 mod dto;
 mod frame;
@@ -294,19 +297,19 @@ pub fn list_answer<'r>(
     rows: impl IntoIterator<Item = (&'r Customer, &'r CustomerStats)>,
     pagination_headers: Vec<(&'static str, String)>,
 ) -> Answer {
-    let items: Vec<Value> = rows
+    let items: Vec<CustomerDto> = rows
         .into_iter()
-        .map(|(customer, stats)| customer_json(ctx, customer, stats))
+        .map(|(record, stats)| customer(ctx, record, stats))
         .collect();
     pagination_headers.into_iter().fold(
-        Answer::new(200, Value::Array(items), Shape::List),
+        Answer::serialized(200, &items, Shape::List),
         |answer, (name, value)| answer.header(name, value),
     )
 }
 
 /// One customer: retrieve, update, and delete (which answers the customer as it was).
 pub fn item_answer(ctx: &EncodeContext<'_>, customer: &Customer, stats: &CustomerStats) -> Answer {
-    Answer::new(200, customer_json(ctx, customer, stats), Shape::Item)
+    Answer::serialized(200, &self::customer(ctx, customer, stats), Shape::Item)
 }
 
 /// `POST /customers`: `201 Created` with `Location`.
@@ -315,11 +318,12 @@ pub fn created_answer(
     customer: &Customer,
     stats: &CustomerStats,
 ) -> Answer {
-    Answer::new(201, customer_json(ctx, customer, stats), Shape::Item)
+    Answer::serialized(201, &self::customer(ctx, customer, stats), Shape::Item)
         .header("Location", ctx.item_url(customer.id.0))
 }
 
-/// The customer object as JSON, as webhooks deliver it.
+/// The customer object as a JSON value, as webhooks deliver it. Answers serialize
+/// [`customer`] straight to text instead ([`Answer::serialized`]).
 pub fn customer_json(ctx: &EncodeContext<'_>, record: &Customer, stats: &CustomerStats) -> Value {
     serde_json::to_value(customer(ctx, record, stats)).expect("customers serialize")
 }
@@ -346,7 +350,11 @@ impl BatchDto {
 
     /// The batch's answer.
     pub fn answer(&self) -> Answer {
-        Answer::new(200, self.to_json(), Shape::Other)
+        if self.is_empty() {
+            Answer::new(200, self.to_json(), Shape::Other)
+        } else {
+            Answer::serialized(200, self, Shape::Other)
+        }
     }
 }
 
@@ -367,14 +375,12 @@ pub fn downloads_answer<'p>(
     downloads: impl IntoIterator<Item = Download<'p>>,
     now: Timestamp,
 ) -> Answer {
-    let items: Vec<Value> = downloads
+    let items: Vec<DownloadDto> = downloads
         .into_iter()
         .filter(|parts| parts.is_available(now))
-        .map(|parts| {
-            serde_json::to_value(download(ctx, customer, &parts)).expect("downloads serialize")
-        })
+        .map(|parts| download(ctx, customer, &parts))
         .collect();
-    Answer::new(200, Value::Array(items), Shape::Other)
+    Answer::serialized(200, &items, Shape::Other)
 }
 
 /// PHP's `rawurlencode`: everything but `A-Z a-z 0-9 - _ . ~`.

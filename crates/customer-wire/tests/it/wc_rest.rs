@@ -546,3 +546,266 @@ mod properties {
         }
     }
 }
+
+mod serialized_answers {
+    //! Answers serialize the response objects straight to text; that text must be the
+    //! JSON the objects' values are (what `customer_json` builds), in WooCommerce's key
+    //! order.
+
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use customer_model::{
+        Account, Address, Currency, CurrencyStats, Customer, CustomerId, CustomerStats, Email,
+        MetaEntry, Role, StatusTotals, Timestamp, Username, Uuid,
+    };
+    use customer_wire::Body;
+    use customer_wire::wc_rest::Version;
+    use customer_wire::wc_rest::encode::{
+        self, Answer, BatchDto, CUSTOMER_FIELDS, EncodeContext, Frame,
+    };
+    use customer_wire::wc_rest::errors::RestError;
+    use jiff::tz::TimeZone;
+    use proptest::prelude::*;
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use serde_json::Value;
+
+    /// The top-level keys of a JSON object, in the order the text has them.
+    struct Keys(Vec<String>);
+
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeysVisitor;
+
+            impl<'de> Visitor<'de> for KeysVisitor {
+                type Value = Keys;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object")
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((key, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
+                        keys.push(key);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+
+            deserializer.deserialize_map(KeysVisitor)
+        }
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[A-Za-z0-9 ,.'-]{1,20}",
+            "\\PC{1,12}",
+            // What JSON must escape, and what it may leave alone.
+            "[\\x00-\\x1f\"\\\\/<>&\u{7f}\u{2028}\u{fffd}]{1,6}",
+        ]
+    }
+
+    fn address() -> impl Strategy<Value = Address> {
+        proptest::collection::vec(text(), 11).prop_map(|f| Address {
+            first_name: f[0].clone(),
+            last_name: f[1].clone(),
+            company: f[2].clone(),
+            address_1: f[3].clone(),
+            address_2: f[4].clone(),
+            city: f[5].clone(),
+            state: f[6].clone(),
+            postcode: f[7].clone(),
+            country: f[8].clone(),
+            email: f[9].clone(),
+            phone: f[10].clone(),
+        })
+    }
+
+    /// Meta values of every JSON kind, numbers of every form among them.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            prop_oneof![
+                Just(0.1),
+                Just(-0.0),
+                Just(1e300),
+                Just(5e-324),
+                Just(1.336596455733208e-308)
+            ]
+            .prop_map(Value::from),
+            text().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{0,6}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn meta_entry() -> impl Strategy<Value = MetaEntry> {
+        let key = prop_oneof![
+            "[a-z][a-z_]{0,10}",
+            Just("_hidden".to_owned()),
+            Just("billing_phone".to_owned()),
+            text(),
+        ];
+        (any::<i64>(), key, json_value()).prop_map(|(id, key, value)| MetaEntry { id, key, value })
+    }
+
+    fn stats() -> impl Strategy<Value = CustomerStats> {
+        let currency = prop::sample::select(vec!["USD", "EUR", "JPY", "KWD"]);
+        let totals = (
+            0i64..50,
+            -1_000_000_000i64..1_000_000_000_000,
+            0i64..1_000_000,
+        )
+            .prop_map(|(orders, total, refunded)| StatusTotals {
+                orders,
+                total,
+                refunded,
+            });
+        proptest::collection::btree_map(currency, proptest::array::uniform7(totals), 0..3).prop_map(
+            |figures: BTreeMap<&str, [StatusTotals; 7]>| CustomerStats {
+                currencies: figures
+                    .into_iter()
+                    .map(|(code, by_status)| CurrencyStats {
+                        by_status,
+                        ..CurrencyStats::empty(Currency::parse(code).unwrap())
+                    })
+                    .collect(),
+                ..CustomerStats::default()
+            },
+        )
+    }
+
+    fn customer() -> impl Strategy<Value = (Customer, CustomerStats)> {
+        let account = proptest::option::of((
+            prop::sample::select(Role::ALL.to_vec()),
+            "[a-z][a-z0-9._-]{0,12}",
+        ));
+        let seconds = 0i64..4_102_444_800;
+        (
+            (1i64..i64::MAX, text(), text(), account),
+            (address(), address()),
+            proptest::collection::vec(meta_entry(), 0..4),
+            proptest::option::of("https://[a-z]{1,8}\\.example/[a-z%?&=]{0,12}"),
+            (seconds.clone(), proptest::option::of(seconds)),
+            stats(),
+        )
+            .prop_map(
+                |(
+                    (id, first_name, last_name, account),
+                    (billing, shipping),
+                    meta_data,
+                    avatar_url,
+                    (created, modified),
+                    stats,
+                )| {
+                    let customer = Customer {
+                        id: CustomerId(id),
+                        uuid: Uuid::nil(),
+                        email: Email::parse("someone@example.com").unwrap(),
+                        additional_emails: Vec::new(),
+                        first_name,
+                        last_name,
+                        display_name: "someone".into(),
+                        account: account.map(|(role, username)| Account {
+                            username: Username::parse(&username)
+                                .unwrap_or_else(|_| Username::parse("someone").unwrap()),
+                            role,
+                            password_hash: None,
+                        }),
+                        billing,
+                        shipping,
+                        meta_data,
+                        avatar_url,
+                        created_at: Timestamp::from_second(created).unwrap(),
+                        modified_at: modified.map(|at| Timestamp::from_second(at).unwrap()),
+                    };
+                    (customer, stats)
+                },
+            )
+    }
+
+    /// `value` as a client reads it: written, then parsed. Compared with a parse of the
+    /// serialized text, it tells whether both texts are the same JSON: serde_json's
+    /// parser can round some floats (subnormals) a bit differently from the value
+    /// written, but it does so the same way for the same digits.
+    fn as_read(value: &Value) -> Value {
+        serde_json::from_str(&value.to_string()).unwrap()
+    }
+
+    /// The text sent for `answer` framed with no `_fields` and no `_envelope`, which
+    /// must be the serialized text itself.
+    fn sent(answer: Answer) -> Result<String, TestCaseError> {
+        match Frame::bare("https://example.com").reply(answer).body {
+            Body::JsonText(text) => Ok(text),
+            other => Err(TestCaseError::fail(format!(
+                "not serialized text: {other:?}"
+            ))),
+        }
+    }
+
+    proptest! {
+        /// Items, creations, lists and batches send exactly the JSON values of their
+        /// objects, each customer with its keys in WooCommerce's order.
+        #[test]
+        fn answers_are_the_objects_values(
+            customers in proptest::collection::vec(customer(), 0..4),
+            v3 in any::<bool>(),
+            zone in prop::sample::select(vec!["UTC", "America/Sao_Paulo", "Asia/Kolkata"]),
+        ) {
+            let version = if v3 { Version::V3 } else { Version::V2 };
+            let tz = TimeZone::get(zone).unwrap();
+            let ctx = EncodeContext {
+                version,
+                home_url: "https://example.com",
+                timezone: &tz,
+                currency: Currency::parse("USD").unwrap(),
+            };
+            let order: Vec<String> = CUSTOMER_FIELDS
+                .iter()
+                .filter(|(_, versions)| versions.contains(&version))
+                .map(|(name, _)| (*name).to_owned())
+                .collect();
+            let mut batch = BatchDto::default();
+            for (customer, stats) in &customers {
+                let value = as_read(&encode::customer_json(&ctx, customer, stats));
+                for answer in [
+                    encode::item_answer(&ctx, customer, stats),
+                    encode::created_answer(&ctx, customer, stats),
+                ] {
+                    let text = sent(answer)?;
+                    prop_assert_eq!(&serde_json::from_str::<Value>(&text).unwrap(), &value);
+                    prop_assert_eq!(&serde_json::from_str::<Keys>(&text).unwrap().0, &order);
+                }
+                batch.created(&ctx, Ok((customer.clone(), stats.clone())));
+                batch.deleted(&ctx, Err(RestError::invalid_id_delete()), customer.id.0);
+            }
+            let rows = customers.iter().map(|(customer, stats)| (customer, stats));
+            let text = sent(encode::list_answer(&ctx, rows, Vec::new()))?;
+            let values: Vec<Value> = customers
+                .iter()
+                .map(|(customer, stats)| encode::customer_json(&ctx, customer, stats))
+                .collect();
+            prop_assert_eq!(
+                serde_json::from_str::<Value>(&text).unwrap(),
+                as_read(&Value::Array(values))
+            );
+            // No item, no operation: `[]`, built as a value.
+            let batch_reply = Frame::bare("https://example.com").reply(batch.answer());
+            prop_assert_eq!(
+                batch_reply.json().map(|body| body.into_owned()),
+                Some(as_read(&batch.to_json()))
+            );
+        }
+    }
+}

@@ -241,9 +241,14 @@ pub struct BatchDto {
 }
 
 impl BatchDto {
+    /// Whether no operation had input.
+    pub fn is_empty(&self) -> bool {
+        self.create.is_empty() && self.update.is_empty() && self.delete.is_empty()
+    }
+
     /// The body: `[]` when no operation had input (PHP encodes an empty array so).
     pub fn to_json(&self) -> Value {
-        if self.create.is_empty() && self.update.is_empty() && self.delete.is_empty() {
+        if self.is_empty() {
             Value::Array(Vec::new())
         } else {
             serde_json::to_value(self).expect("batch results serialize")

@@ -3,6 +3,7 @@
 //! response carries (robots, CORS, the API root `Link`), `Allow`, no-cache headers for
 //! authenticated callers, and the `OPTIONS` route description.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::super::decode::RestRoute;
@@ -100,11 +101,39 @@ pub enum Shape {
     Other,
 }
 
+/// The body of an [`Answer`]: a tree, or JSON already written from typed objects.
+#[derive(Debug, Clone, PartialEq)]
+enum AnswerBody {
+    /// Built as a value (errors, discovery, webhooks).
+    Tree(Value),
+    /// Serialized once from the response objects; only `_fields` and `_envelope` need it
+    /// as a tree again, and they are rare enough to parse it back.
+    Serialized(String),
+}
+
+impl AnswerBody {
+    fn into_tree(self) -> Value {
+        match self {
+            Self::Tree(value) => value,
+            Self::Serialized(text) => {
+                serde_json::from_str(&text).expect("serialized answers are JSON")
+            }
+        }
+    }
+
+    fn into_reply_body(self) -> Body {
+        match self {
+            Self::Tree(value) => Body::Json(value),
+            Self::Serialized(text) => Body::JsonText(text),
+        }
+    }
+}
+
 /// An answer before WordPress frames it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     status: u16,
-    body: Value,
+    body: AnswerBody,
     shape: Shape,
     /// Headers that `_envelope` moves into the body (`X-WP-Total`, `Link`, `Location`,
     /// `Allow`).
@@ -115,6 +144,19 @@ pub struct Answer {
 impl Answer {
     /// An answer with `status` and `body` of `shape`.
     pub fn new(status: u16, body: Value, shape: Shape) -> Self {
+        Self::with_body(status, AnswerBody::Tree(body), shape)
+    }
+
+    /// An answer whose body is `body` serialized to JSON text now, once: no [`Value`] is
+    /// built, and the text is sent as it is unless `_fields` or `_envelope` rework it.
+    /// A struct's fields come out in the order it declares them (the response objects
+    /// declare WooCommerce's order), not sorted as a [`Value`]'s keys are.
+    pub fn serialized(status: u16, body: &impl Serialize, shape: Shape) -> Self {
+        let text = serde_json::to_string(body).expect("response objects serialize");
+        Self::with_body(status, AnswerBody::Serialized(text), shape)
+    }
+
+    fn with_body(status: u16, body: AnswerBody, shape: Shape) -> Self {
         Self {
             status,
             body,
@@ -191,28 +233,23 @@ impl Frame {
 
     /// The response WordPress sends for `answer`.
     pub fn reply(&self, answer: Answer) -> Reply {
-        let mut body = answer.body;
-        if !answer.is_error
-            && let Some(fields) = &self.fields
-        {
-            body = match answer.shape {
-                Shape::Item => trim_item(&body, fields, true),
-                Shape::List => trim_list(body, fields),
-                Shape::Other => body,
-            };
-        }
         let mut status = answer.status;
         let mut moved_headers = answer.headers;
-        if self.envelope {
-            body = envelope(body, status, &moved_headers);
-            moved_headers.clear();
-            status = 200;
-        }
         let body = if self.head {
             Body::Empty
         } else {
-            Body::Json(body)
+            self.body(
+                answer.body,
+                answer.shape,
+                answer.is_error,
+                status,
+                &moved_headers,
+            )
         };
+        if self.envelope {
+            moved_headers.clear();
+            status = 200;
+        }
         let mut reply = Reply::new(status, "application/json; charset=UTF-8", body)
             .with_header("X-Robots-Tag", "noindex")
             .with_header("X-Content-Type-Options", "nosniff")
@@ -254,6 +291,37 @@ impl Frame {
                 );
         }
         reply
+    }
+
+    /// The body sent: `_fields` trimmed, then `_envelope`d. Serialized text is sent as it
+    /// is when neither applies, which is the common case.
+    fn body(
+        &self,
+        body: AnswerBody,
+        shape: Shape,
+        is_error: bool,
+        status: u16,
+        headers: &[(&'static str, String)],
+    ) -> Body {
+        let fields = match (&self.fields, shape) {
+            (Some(fields), Shape::Item | Shape::List) if !is_error => Some(fields),
+            _ => None,
+        };
+        if fields.is_none() && !self.envelope {
+            return body.into_reply_body();
+        }
+        let mut tree = body.into_tree();
+        if let Some(fields) = fields {
+            tree = match shape {
+                Shape::Item => trim_item(&tree, fields, true),
+                Shape::List => trim_list(tree, fields),
+                Shape::Other => tree,
+            };
+        }
+        if self.envelope {
+            tree = envelope(tree, status, headers);
+        }
+        Body::Json(tree)
     }
 }
 
@@ -314,6 +382,122 @@ mod tests {
         );
         let whole = fields_of(&Var::Str(b"billing,billing.city".to_vec()));
         assert_eq!(trim_item(&item, &whole, false)["billing"]["phone"], "1");
+    }
+
+    /// Serialized with keys out of alphabetical order, as the response objects are.
+    #[derive(Serialize)]
+    struct Item {
+        id: i64,
+        email: &'static str,
+        billing: Billing,
+        #[serde(rename = "_links")]
+        links: Value,
+    }
+
+    #[derive(Serialize)]
+    struct Billing {
+        phone: &'static str,
+        city: &'static str,
+    }
+
+    fn item() -> Item {
+        Item {
+            id: 1,
+            email: "a",
+            billing: Billing {
+                phone: "1",
+                city: "X",
+            },
+            links: json!({"self": [{"href": "u"}]}),
+        }
+    }
+
+    #[test]
+    fn serialized_answers_are_sent_as_written() {
+        let answer = Answer::serialized(200, &item(), Shape::Item);
+        let reply = frame().reply(answer);
+        assert_eq!(
+            reply.body_bytes(),
+            br#"{"id":1,"email":"a","billing":{"phone":"1","city":"X"},"_links":{"self":[{"href":"u"}]}}"#
+        );
+        let head = Frame {
+            head: true,
+            envelope: true,
+            fields: Some(fields_of(&Var::Str(b"id".to_vec()))),
+            ..frame()
+        };
+        let reply = head.reply(Answer::serialized(201, &item(), Shape::Item));
+        assert_eq!((reply.status, reply.body), (200, Body::Empty));
+    }
+
+    #[test]
+    fn fields_and_envelopes_rework_serialized_answers_as_trees() {
+        let fields = fields_of(&Var::Str(b"id,billing.city".to_vec()));
+        let tree = serde_json::to_value(item()).unwrap();
+        let framings = [
+            Frame {
+                fields: Some(fields.clone()),
+                ..frame()
+            },
+            Frame {
+                envelope: true,
+                ..frame()
+            },
+            Frame {
+                fields: Some(fields),
+                envelope: true,
+                ..frame()
+            },
+        ];
+        for framing in framings {
+            for shape in [Shape::Item, Shape::List, Shape::Other] {
+                let (serialized, built) = if shape == Shape::List {
+                    (
+                        Answer::serialized(200, &[item(), item()], shape),
+                        Answer::new(200, json!([tree, tree]), shape),
+                    )
+                } else {
+                    (
+                        Answer::serialized(200, &item(), shape),
+                        Answer::new(200, tree.clone(), shape),
+                    )
+                };
+                let header = ("Link", "<u>; rel=\"next\"".to_owned());
+                let serialized = serialized.header(header.0, header.1.clone());
+                let built = built.header(header.0, header.1);
+                // The same answer either way, though `Shape::Other` keeps the text.
+                let (serialized, built) = (framing.reply(serialized), framing.reply(built));
+                assert_eq!(serialized.status, built.status, "{shape:?} {framing:?}");
+                assert_eq!(serialized.headers, built.headers, "{shape:?} {framing:?}");
+                assert_eq!(serialized.json(), built.json(), "{shape:?} {framing:?}");
+            }
+        }
+        let trimmed = Frame {
+            fields: Some(fields_of(&Var::Str(b"id,billing.city".to_vec()))),
+            ..frame()
+        };
+        let reply = trimmed.reply(Answer::serialized(200, &[item()], Shape::List));
+        assert_eq!(
+            reply.json().as_deref(),
+            Some(&json!([{"id": 1, "billing": {"city": "X"}}]))
+        );
+        let reply = trimmed.reply(Answer::serialized(200, &item(), Shape::Item));
+        assert_eq!(
+            reply.json().as_deref(),
+            Some(&json!({"id": 1, "billing": {"city": "X"}, "_links": {"self": [{"href": "u"}]}}))
+        );
+        let enveloped = Frame {
+            envelope: true,
+            ..frame()
+        };
+        let reply = enveloped
+            .reply(Answer::serialized(201, &item(), Shape::Item).header("Location", "u".into()));
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("Location"), None);
+        assert_eq!(
+            reply.json().as_deref(),
+            Some(&json!({"body": tree, "status": 201, "headers": {"Location": "u"}}))
+        );
     }
 
     #[test]
