@@ -145,25 +145,13 @@ pub(crate) struct SearchText {
 impl SearchText {
     /// Adds the row with a statement prepared from [`INSERT_SEARCH_ROW`].
     pub(crate) fn insert_with(&self, statement: &mut rusqlite::Statement<'_>) -> StoreResult<()> {
-        let [
-            names,
-            display_name,
-            email,
-            additional,
-            username,
-            billing,
-            shipping,
-        ] = &self.columns;
-        statement.execute(params![
-            self.id,
-            names,
-            display_name,
-            email,
-            additional,
-            username,
-            billing,
-            shipping
-        ])?;
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&self.id];
+        values.extend(
+            self.columns
+                .iter()
+                .map(|column| column as &dyn rusqlite::ToSql),
+        );
+        statement.execute(values.as_slice())?;
         Ok(())
     }
 }
