@@ -5,6 +5,11 @@
 //! FTS5 trigram index (a few distinct trigrams of the term, the whole term confirmed on
 //! the rows found), or through `LIKE` over that index's text for terms shorter than a
 //! trigram.
+//!
+//! A search with other filters starts from its matches when a page has few of them to
+//! sort, and for every total; a page of a common term instead walks the sort's index and
+//! checks each candidate's text (see [`driving_search`]). Totals other than the kept
+//! counts are remembered by each reader until the data changes ([`super::totals`]).
 
 use customer_model::{
     AccountFilter, CustomerFilter, CustomerQuery, SearchField, SortDirection, SortKey, TextSearch,
@@ -15,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::codec::{bound_ts, like_escape};
 use super::ledger::{limit_value, load_stats, offset_value};
-use super::{customers, ledger};
+use super::{customers, ledger, totals};
 use crate::{CustomerRecord, Page, StoreResult};
 
 /// The SQL of a query: `WHERE` conditions with their parameters, plus what sorting needs.
@@ -28,6 +33,10 @@ struct Plan {
     joins: String,
     by_currency: bool,
     reads_customers: bool,
+    /// The matches of the search the plan starts from (a subquery yielding `id`), when
+    /// one does; see [`driving_search`].
+    driver: Option<String>,
+    driver_params: Vec<Value>,
     join_params: Vec<Value>,
     conditions: Vec<String>,
     params: Vec<Value>,
@@ -58,17 +67,44 @@ impl Plan {
         }
     }
 
-    /// The tables; a count leaves out the joins that only order a page.
+    /// The tables; a count leaves out the joins that only order a page. A plan that
+    /// starts from a search's matches joins the tables with `CROSS JOIN`, which fixes
+    /// SQLite's order of the loops: matches outside, each looked up by its key.
     fn tables_sql(&self, purpose: Purpose) -> String {
+        let join = if self.driver.is_some() {
+            "CROSS JOIN"
+        } else {
+            "JOIN"
+        };
         let base = match (self.by_currency, self.reads_customers) {
-            (false, _) => "customers c",
-            (true, false) => "customer_currency cc",
-            (true, true) => "customer_currency cc JOIN customers c ON c.id = cc.customer_id",
+            (false, _) => "customers c".to_owned(),
+            (true, false) => "customer_currency cc".to_owned(),
+            (true, true) => {
+                format!("customer_currency cc {join} customers c ON c.id = cc.customer_id")
+            }
+        };
+        let tables = match &self.driver {
+            Some(matches) => format!("({matches}) m CROSS JOIN {base}"),
+            None => base,
         };
         match purpose {
-            Purpose::Page => format!("{base} {}", self.joins),
-            Purpose::Count => base.to_owned(),
+            Purpose::Page => format!("{tables} {}", self.joins),
+            Purpose::Count => tables,
         }
+    }
+
+    /// The parameters of the statement for `purpose`, in the order of their places.
+    fn params(&self, purpose: Purpose) -> Vec<Value> {
+        let joins: &[Value] = match purpose {
+            Purpose::Page => &self.join_params,
+            Purpose::Count => &[],
+        };
+        self.driver_params
+            .iter()
+            .chain(joins)
+            .chain(&self.params)
+            .cloned()
+            .collect()
     }
 
     fn select_ids_sql(&self) -> String {
@@ -110,12 +146,35 @@ fn search_column(field: SearchField) -> &'static str {
 /// is confirmed on those rows in linear time ([`super::functions`]).
 const INDEXED_TRIGRAMS: usize = 8;
 
-/// A search as a condition on `customer_search` rows, with its parameters: the index
-/// lookup (of at least one trigram, in at least one field) and, for a term longer than
-/// one trigram, the confirmation of the whole term.
-fn index_lookup(search: &TextSearch) -> Option<(String, Vec<Value>)> {
+/// The columns of the search index a search reads, each once.
+fn searched_columns(search: &TextSearch) -> Vec<&'static str> {
     let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
     columns.dedup();
+    columns
+}
+
+/// Whether a `customer_search` row holds the whole term in one of the searched columns,
+/// ignoring letter case: the last word on every search of a trigram or more, whether
+/// its rows came from the index or from walking a sort's index.
+fn text_check(search: &TextSearch) -> (String, Vec<Value>) {
+    let columns = searched_columns(search);
+    let folded = super::functions::fold(&search.term);
+    let checks: Vec<String> = columns
+        .iter()
+        .map(|column| format!("contains_folded({column}, ?)"))
+        .collect();
+    let params = columns
+        .iter()
+        .map(|_| Value::Text(folded.clone()))
+        .collect();
+    (format!("({})", checks.join(" OR ")), params)
+}
+
+/// A search as a condition on `customer_search` rows, with its parameters: the index
+/// lookup (of at least one trigram, in at least one field) and the confirmation of the
+/// whole term ([`text_check`]).
+fn index_lookup(search: &TextSearch) -> Option<(String, Vec<Value>)> {
+    let columns = searched_columns(search);
     if columns.is_empty() || !search.is_indexed() || !search.term_fits() {
         return None;
     }
@@ -136,37 +195,41 @@ fn index_lookup(search: &TextSearch) -> Option<(String, Vec<Value>)> {
         .map(|trigram| format!("\"{}\"", trigram.replace('"', "\"\"")))
         .collect();
     let query = format!("{{{}}} : ({})", columns.join(" "), quoted.join(" AND "));
+    let (check, check_params) = text_check(search);
     let mut params = vec![Value::Text(query)];
-    let mut clause = "customer_search MATCH ?".to_owned();
-    if chars.len() > TextSearch::INDEXED_TERM_CHARS {
-        let folded = super::functions::fold(&search.term);
-        let checks: Vec<String> = columns
-            .iter()
-            .map(|column| format!("contains_folded({column}, ?)"))
-            .collect();
-        params.extend(columns.iter().map(|_| Value::Text(folded.clone())));
-        clause.push_str(&format!(" AND ({})", checks.join(" OR ")));
-    }
-    Some((clause, params))
+    params.extend(check_params);
+    Some((format!("customer_search MATCH ? AND {check}"), params))
 }
 
-/// One search as a condition: fields OR-ed, and the id when asked for.
+/// The id a search also matches, when the term is a number and the search asks for it.
+fn matched_id(search: &TextSearch) -> Option<i64> {
+    search
+        .match_id
+        .then(|| search.term.trim().parse::<i64>().ok())
+        .flatten()
+}
+
+/// One search as a condition on each candidate row: fields OR-ed, and the id when asked
+/// for. For a term of a trigram or more, the row's text in the search index is read by
+/// its id and the term looked for in it ([`text_check`]), so the cost follows the rows
+/// the plan reads, not the number of matches. (Asking the index for one id instead
+/// costs milliseconds: FTS5 reads each trigram's list in every segment to get there.)
 fn search_condition(search: &TextSearch, plan: &mut Plan) {
     if search.term.is_empty() {
         return;
     }
     let id = plan.id;
-    let mut columns: Vec<&str> = search.fields.iter().map(|f| search_column(*f)).collect();
-    columns.dedup();
+    let columns = searched_columns(search);
     let mut alternatives = Vec::new();
     let mut params = Vec::new();
     // A term longer than any stored value finds nothing; the index is not asked.
     if !columns.is_empty() && search.term_fits() {
-        if let Some((clause, lookup)) = index_lookup(search) {
+        if index_lookup(search).is_some() {
+            let (check, check_params) = text_check(search);
             alternatives.push(format!(
-                "{id} IN (SELECT rowid FROM customer_search WHERE {clause})"
+                "EXISTS (SELECT 1 FROM customer_search WHERE rowid = {id} AND {check})"
             ));
-            params.extend(lookup);
+            params.extend(check_params);
         } else {
             // Shorter than one trigram: the index cannot help, so scan its text. The
             // pattern is at most two characters and every value is bounded, so each row
@@ -183,9 +246,7 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
             params.extend(columns.iter().map(|_| Value::Text(pattern.clone())));
         }
     }
-    if search.match_id
-        && let Ok(number) = search.term.trim().parse::<i64>()
-    {
+    if let Some(number) = matched_id(search) {
         alternatives.push(format!("{id} = ?"));
         params.push(Value::Integer(number));
     }
@@ -194,6 +255,94 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
     } else {
         plan.condition(format!("({})", alternatives.join(" OR ")), params);
     }
+}
+
+/// Makes `plan` start from the matches of `search` (an indexed one): the index yields
+/// them, each is looked up by key, and only they are filtered and sorted.
+fn drive_from(search: &TextSearch, plan: &mut Plan) {
+    let Some((clause, mut params)) = index_lookup(search) else {
+        return search_condition(search, plan);
+    };
+    let mut matches = format!("SELECT rowid AS id FROM customer_search WHERE {clause}");
+    if let Some(number) = matched_id(search) {
+        matches.push_str(" UNION SELECT ?");
+        params.push(Value::Integer(number));
+    }
+    plan.driver = Some(matches);
+    plan.driver_params = params;
+    let id = plan.id;
+    plan.condition(format!("{id} = m.id"), []);
+}
+
+/// Fewest customers a search must match before a page walks the sort's index instead
+/// of sorting the matches.
+const LEAST_WALKING_MATCHES: u64 = 64;
+
+/// Most matches a page sorts; past this, the sort's index is walked whatever the page.
+const MOST_SORTED_MATCHES: u64 = 200_000;
+
+/// How much more a candidate costs when a page walks the sort's index (a probe of the
+/// search index for its id) than a match costs when the page sorts the matches (a key
+/// lookup), as measured on a million customers.
+const PROBE_COST: f64 = 4.0;
+
+/// Up to how many matches a page sorts them rather than walk the sort's index. Walking
+/// reads about `(offset + limit) × customers / matches` candidates, probing each;
+/// sorting reads every match once: the two cost the same where `matches² = (offset +
+/// limit) × customers × PROBE_COST`.
+fn most_sorted_matches(conn: &Connection, query: &CustomerQuery) -> StoreResult<u64> {
+    let Some(limit) = query.page.limit else {
+        return Ok(u64::MAX);
+    };
+    let customers: i64 = conn
+        .prepare_cached("SELECT registered + guests FROM customer_counts")?
+        .query_row([], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let rows = query.page.offset.saturating_add(limit) as f64;
+    let even = (rows * customers.max(0) as f64 * PROBE_COST).sqrt();
+    Ok((even as u64).clamp(LEAST_WALKING_MATCHES, MOST_SORTED_MATCHES))
+}
+
+/// The search a plan starts from, by its place in the filter: the first one the index
+/// answers, unless the filter names its customers outright (an e-mail, an id list), which
+/// is a better start. A total always starts from the matches, which costs what there
+/// are of them, where any other start costs what there are customers. A page does when
+/// the matches are few enough to sort (counted in the index, up to that bound, and
+/// remembered with the totals); for a common term it walks the sort's index and probes
+/// each candidate, finding a page of matches after a few candidates.
+fn driving_search(
+    conn: &Connection,
+    query: &CustomerQuery,
+    purpose: Purpose,
+) -> StoreResult<Option<usize>> {
+    let filter = &query.filter;
+    if filter.email.is_some() || filter.any_email.is_some() || !filter.include.is_empty() {
+        return Ok(None);
+    }
+    let Some((place, (clause, params))) = filter
+        .search
+        .iter()
+        .enumerate()
+        .find_map(|(place, search)| Some((place, index_lookup(search)?)))
+    else {
+        return Ok(None);
+    };
+    if purpose == Purpose::Count {
+        return Ok(Some(place));
+    }
+    let most = most_sorted_matches(conn, query)?;
+    if most == u64::MAX {
+        return Ok(Some(place));
+    }
+    let mut bounded = params;
+    bounded.push(Value::Integer(i64::try_from(most + 1).unwrap_or(i64::MAX)));
+    let found = totals::total(
+        conn,
+        &format!("SELECT COUNT(*) FROM (SELECT 1 FROM customer_search WHERE {clause} LIMIT ?)"),
+        &bounded,
+    )?;
+    Ok((found <= most).then_some(place))
 }
 
 fn range_condition(column: &str, range: &TimeRange, plan: &mut Plan) -> StoreResult<()> {
@@ -292,6 +441,8 @@ fn plan(conn: &Connection, query: &CustomerQuery, purpose: Purpose) -> StoreResu
         joins: String::new(),
         by_currency,
         reads_customers: false,
+        driver: None,
+        driver_params: Vec::new(),
         join_params: Vec::new(),
         conditions: Vec::new(),
         params: Vec::new(),
@@ -342,8 +493,13 @@ fn plan(conn: &Connection, query: &CustomerQuery, purpose: Purpose) -> StoreResu
             );
         }
     }
-    for search in &filter.search {
-        search_condition(search, &mut plan);
+    let driver = driving_search(conn, query, purpose)?;
+    for (place, search) in filter.search.iter().enumerate() {
+        if driver == Some(place) {
+            drive_from(search, &mut plan);
+        } else {
+            search_condition(search, &mut plan);
+        }
     }
     if !filter.include.is_empty() {
         plan.condition(
@@ -434,13 +590,7 @@ fn page_statement(conn: &Connection, query: &CustomerQuery) -> StoreResult<(Stri
         return Ok(page);
     }
     let plan = plan(conn, query, Purpose::Page)?;
-    let params = plan
-        .join_params
-        .iter()
-        .chain(&plan.params)
-        .cloned()
-        .collect();
-    Ok((plan.select_ids_sql(), params))
+    Ok((plan.select_ids_sql(), plan.params(Purpose::Page)))
 }
 
 /// The ids of a page of `query`, in order.
@@ -466,10 +616,7 @@ pub(crate) fn count(conn: &Connection, query: &CustomerQuery) -> StoreResult<u64
         return Ok(total);
     }
     let plan = plan(conn, query, Purpose::Count)?;
-    let total: i64 = conn
-        .prepare_cached(&plan.count_sql())?
-        .query_row(params_from_iter(plan.params.iter()), |row| row.get(0))?;
-    Ok(total as u64)
+    totals::total(conn, &plan.count_sql(), &plan.params(Purpose::Count))
 }
 
 /// The index lookup of a filter that is one substring search alone (of at least one
@@ -498,10 +645,11 @@ fn search_only_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<
     let Some((clause, params)) = search_only(filter) else {
         return Ok(None);
     };
-    let total: i64 = conn
-        .prepare_cached(&search_only_count_sql(&clause))?
-        .query_row(params_from_iter(params.iter()), |row| row.get(0))?;
-    Ok(Some(total as u64))
+    Ok(Some(totals::total(
+        conn,
+        &search_only_count_sql(&clause),
+        &params,
+    )?))
 }
 
 /// The page SQL and parameters of a search-only list in id order, read from the search
@@ -602,7 +750,7 @@ pub(crate) fn explain_count(conn: &Connection, query: &CustomerQuery) -> StoreRe
         Some((clause, params)) => (search_only_count_sql(&clause), params),
         _ => {
             let plan = plan(conn, query, Purpose::Count)?;
-            (plan.count_sql(), plan.params)
+            (plan.count_sql(), plan.params(Purpose::Count))
         }
     };
     let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;

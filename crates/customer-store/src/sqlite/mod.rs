@@ -48,6 +48,7 @@ mod list;
 mod schema;
 mod search_aside;
 mod states;
+mod totals;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -222,7 +223,10 @@ fn serve_reads(path: &Path, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
         };
         if conn.is_none() {
             match open_reader(path) {
-                Ok(opened) => conn = Some(opened),
+                Ok(opened) => {
+                    totals::keep_on_this_thread();
+                    conn = Some(opened);
+                }
                 Err(error) => {
                     job(Err(error));
                     continue;
