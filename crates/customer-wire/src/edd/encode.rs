@@ -1,7 +1,13 @@
 //! Customers as EDD shows them (v1's documented shape, v2's current one), the totals
 //! EDD reports, the not-found and error answers, and the writers of EDD's PHP value tree
 //! (`output`: `JSON_PRETTY_PRINT` JSON and `ArrayToXML`).
+//!
+//! The JSON customers answer, the one that grows with the page, is written straight
+//! from typed objects borrowing the records (`dto`) in the very text the tree's writer
+//! gives; the tree ([`Node`]) stays for XML, whose writer needs it, and for the small
+//! answers (errors, not found) and a customer shown outside a request.
 
+mod dto;
 mod output;
 
 use customer_model::{Currency, Customer, CustomerStats, OrderStatus};
@@ -24,11 +30,14 @@ pub struct Rendered {
     pub text: String,
 }
 
+/// The `Content-Type` of JSON answers.
+const JSON_TYPE: &str = "application/json";
+
 /// Writes `node` in `format`.
 pub fn render(node: &Node, format: Format) -> Rendered {
     match format {
         Format::Json => Rendered {
-            content_type: "application/json",
+            content_type: JSON_TYPE,
             text: output::to_pretty_json(node),
         },
         Format::Xml => Rendered {
@@ -283,7 +292,8 @@ pub fn not_found_reply(request: &CustomersRequest, request_speed: f64) -> Reply 
     )
 }
 
-/// The 200 answer with the customers found, each with its totals in `currency`.
+/// The 200 answer with the customers found, each with its totals in `currency`: JSON
+/// written straight from the records ([`customers_json`]), XML from the tree.
 pub fn customers_reply<'a>(
     request: &CustomersRequest,
     rows: impl IntoIterator<Item = (&'a Customer, &'a CustomerStats)>,
@@ -293,11 +303,27 @@ pub fn customers_reply<'a>(
     let rows = rows
         .into_iter()
         .map(|(customer, stats)| (customer, Totals::from_stats(stats, currency)));
-    reply(
-        200,
-        &customers_body(request.version, rows, request_speed),
-        request.format,
-    )
+    match request.format {
+        Format::Json => {
+            let text = customers_json(request.version, rows, request_speed);
+            Reply::new(200, JSON_TYPE, Body::Text(text))
+        }
+        Format::Xml => reply(
+            200,
+            &customers_body(request.version, rows, request_speed),
+            Format::Xml,
+        ),
+    }
+}
+
+/// The success body as EDD's pretty JSON, written from typed objects: the text
+/// [`to_pretty_json`] writes of [`customers_body`], without building the tree.
+pub fn customers_json<'a>(
+    version: Version,
+    customers: impl IntoIterator<Item = (&'a Customer, Totals)>,
+    request_speed: f64,
+) -> String {
+    output::to_pretty_json_of(&dto::CustomersBody::new(version, customers, request_speed))
 }
 
 /// The success body: `{"customers": [...], "request_speed": seconds}`.

@@ -107,12 +107,13 @@ fn seed_rows() -> Vec<(Customer, CustomerStats)> {
 fn seed_example_list() {
     let rows = seed_rows();
     let request = decode_list("currency=pln&page=1").unwrap();
-    let body = encode::encode_list(
+    let text = encode::encode_list(
         rows.iter().map(|(c, s)| (c, s)),
         5 * PAGE_SIZE,
         &request,
         &TimeZone::UTC,
     );
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
     insta::assert_json_snapshot!(body);
 }
 
@@ -121,7 +122,8 @@ fn instants_are_in_the_site_time_zone() {
     let rows = seed_rows();
     let request = decode_list("currency=pln").unwrap();
     let warsaw = TimeZone::get("Europe/Warsaw").unwrap();
-    let body = encode::encode_list(rows.iter().map(|(c, s)| (c, s)), 2, &request, &warsaw);
+    let text = encode::encode_list(rows.iter().map(|(c, s)| (c, s)), 2, &request, &warsaw);
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["items"][0]["first_seen"], "2026-01-15T11:15:30+01:00");
     assert_eq!(body["items"][0]["last_order"], "2026-05-20T16:02:00+02:00");
     assert_eq!(body["pagination"]["total_pages"], 1);
@@ -340,4 +342,150 @@ fn query_words_are_distinct_and_bounded() {
         error.body(),
         serde_json::json!({"message": "The query parameter may have at most 16 words"})
     );
+}
+
+mod serialized_answers {
+    //! The list is serialized from typed items straight to text. For generated customers
+    //! it must be the JSON the list built as a tree before (`previous`, kept here as the
+    //! reference), each item's keys in the seed's order.
+
+    use customer_model::{Currency, Customer, CustomerStats};
+    use customer_wire::Body;
+    use customer_wire::easycart::decode::ListRequest;
+    use customer_wire::easycart::encode::{self, ITEM_FIELDS};
+    use jiff::tz::TimeZone;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+    use serde_json::Value;
+    use serde_json::value::RawValue;
+
+    use crate::generated::{as_read, customer, keys_of};
+
+    /// The list's tree builder before it serialized typed items, as it was (only the
+    /// module paths differ).
+    mod previous {
+        use customer_model::{Currency, Customer, CustomerStats};
+        use customer_wire::easycart::decode::ListRequest;
+        use customer_wire::easycart::encode::{format_instant, total_pages};
+        use customer_wire::easycart::{completed_orders, lifetime_value};
+        use jiff::tz::TimeZone;
+        use serde::Serialize;
+        use serde_json::Value;
+
+        #[derive(Debug, Serialize)]
+        struct Item<'a> {
+            id: String,
+            name: Option<String>,
+            email: &'a str,
+            avatar: Option<&'a str>,
+            first_seen: Option<String>,
+            last_order: Option<String>,
+            orders_count: i64,
+            subscriptions_count: i64,
+            lifetime_value: Option<i64>,
+            currency: String,
+        }
+
+        fn item<'a>(
+            customer: &'a Customer,
+            stats: &CustomerStats,
+            currency: Currency,
+            timezone: &TimeZone,
+        ) -> Item<'a> {
+            let scoped = stats.currency(currency);
+            Item {
+                id: customer.uuid.hyphenated().to_string(),
+                name: customer.full_name(),
+                email: customer.email.as_str(),
+                avatar: customer.avatar_url.as_deref().filter(|url| !url.is_empty()),
+                first_seen: scoped
+                    .and_then(|s| s.first_order)
+                    .map(|o| format_instant(o.at, timezone)),
+                last_order: scoped
+                    .and_then(|s| s.last_order)
+                    .map(|o| format_instant(o.at, timezone)),
+                orders_count: scoped.map_or(0, completed_orders),
+                subscriptions_count: stats.live_subscriptions(),
+                lifetime_value: scoped.map(lifetime_value),
+                currency: currency.lower_code(),
+            }
+        }
+
+        #[derive(Debug, Serialize)]
+        struct Pagination {
+            current_page: u64,
+            total_pages: u64,
+        }
+
+        pub(super) fn encode_list<'a>(
+            rows: impl IntoIterator<Item = (&'a Customer, &'a CustomerStats)>,
+            total: u64,
+            request: &ListRequest,
+            timezone: &TimeZone,
+        ) -> Value {
+            let items: Vec<Item<'_>> = rows
+                .into_iter()
+                .map(|(customer, stats)| item(customer, stats, request.currency, timezone))
+                .collect();
+            serde_json::json!({
+                "items": items,
+                "pagination": Pagination {
+                    current_page: request.page,
+                    total_pages: total_pages(total),
+                },
+            })
+        }
+    }
+
+    /// The text of each item, as written.
+    fn item_texts(text: &str) -> Vec<String> {
+        #[derive(Deserialize)]
+        struct List<'a> {
+            #[serde(borrow)]
+            items: Vec<&'a RawValue>,
+        }
+        serde_json::from_str::<List<'_>>(text)
+            .unwrap()
+            .items
+            .iter()
+            .map(|item| item.get().to_owned())
+            .collect()
+    }
+
+    proptest! {
+        /// Lists of customers of any text, in any currency they may or may not have
+        /// ordered in, any page and total, in three time zones: the reply sends text that
+        /// is the previous tree's JSON, each item's keys in [`ITEM_FIELDS`] order.
+        #[test]
+        fn list_is_the_tree_it_was(
+            customers in proptest::collection::vec(customer(), 0..4),
+            code in prop::sample::select(vec!["usd", "eur", "jpy", "kwd", "pln"]),
+            page in 1u64..1_000,
+            total in 0u64..100_000,
+            zone in prop::sample::select(vec!["UTC", "America/Sao_Paulo", "Asia/Kolkata"]),
+        ) {
+            let timezone = TimeZone::get(zone).unwrap();
+            let request = ListRequest {
+                currency: Currency::parse(code).unwrap(),
+                page,
+                created_from: None,
+                created_to: None,
+                product: None,
+                subscription_status: None,
+                query: None,
+            };
+            let rows = || customers.iter().map(|(record, stats): &(Customer, CustomerStats)| (record, stats));
+            let reply = encode::list_reply(rows(), total, &request, &timezone);
+            let Body::JsonText(text) = &reply.body else {
+                return Err(TestCaseError::fail("not serialized text"));
+            };
+            let tree = previous::encode_list(rows(), total, &request, &timezone);
+            prop_assert_eq!(serde_json::from_str::<Value>(text).unwrap(), as_read(&tree));
+            prop_assert_eq!(keys_of(text), ["items", "pagination"]);
+            for item in item_texts(text) {
+                prop_assert_eq!(keys_of(&item), ITEM_FIELDS.map(str::to_owned));
+            }
+            prop_assert_eq!(reply.header("Content-Type"), Some("application/json"));
+        }
+    }
 }

@@ -78,6 +78,9 @@ fn body(version: Version) -> Node {
 fn v1_has_the_documented_shape() {
     let json = render(&body(Version::V1), Format::Json);
     assert_eq!(json.content_type, "application/json");
+    let rows = seed_customers();
+    let text = encode::customers_json(Version::V1, rows.iter().map(|(c, t)| (c, *t)), 0.0123);
+    assert_eq!(text, json.text, "written from the records as from the tree");
     insta::assert_snapshot!("v1_customers_json", json.text);
 }
 
@@ -91,16 +94,15 @@ fn v2_has_current_edds_shape() {
     ];
     let mut split = customer(9, "mary@example.com", "Mary Ann", "Smith", None);
     split.created_at = "2015-12-31T23:59:59Z".parse().unwrap();
-    let node = customers_body(
-        Version::V2,
-        [
-            (&pippin, rows[0].1),
-            (&rows[1].0, rows[1].1),
-            (&split, totals(1, 2550, 4)),
-        ],
-        0.5,
-    );
-    insta::assert_snapshot!("v2_customers_json", render(&node, Format::Json).text);
+    let rows = [
+        (&pippin, rows[0].1),
+        (&rows[1].0, rows[1].1),
+        (&split, totals(1, 2550, 4)),
+    ];
+    let node = customers_body(Version::V2, rows, 0.5);
+    let text = render(&node, Format::Json).text;
+    assert_eq!(encode::customers_json(Version::V2, rows, 0.5), text);
+    insta::assert_snapshot!("v2_customers_json", text);
 }
 
 #[test]
@@ -545,5 +547,93 @@ proptest! {
         let xml = render(&node, Format::Xml).text;
         prop_assert_eq!(xml_count(&xml, "customers"), names.len());
         prop_assert_eq!(xml_texts(&xml, "display_name"), names);
+    }
+}
+
+mod serialized_answers {
+    //! The JSON customers answer is written from typed objects, not from the [`Node`]
+    //! tree; for generated customers it must be, byte for byte, the text the tree's
+    //! writer gives (PHP's escapes, amounts and timing floats included).
+
+    use customer_model::{Currency, PageRequest, TimeRange};
+    use customer_wire::Body;
+    use customer_wire::edd::decode::CustomersRequest;
+    use customer_wire::edd::encode::{self, Totals, customers_body, render};
+    use customer_wire::edd::{Format, Version};
+    use proptest::prelude::*;
+
+    use crate::generated::{customer, keys_of};
+
+    /// Timings of every float form PHP writes differently, and any other.
+    fn request_speed() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            prop::sample::select(vec![
+                0.0,
+                -0.0,
+                0.0123450756072998,
+                0.00001,
+                0.00012,
+                2.0,
+                1.5e20,
+                1e15,
+                5e-324,
+                f64::INFINITY,
+                f64::NAN,
+            ]),
+            0.0f64..10.0,
+            any::<f64>(),
+        ]
+    }
+
+    fn request(version: Version, format: Format) -> CustomersRequest {
+        CustomersRequest {
+            version,
+            format,
+            page: PageRequest::default(),
+            customer: None,
+            match_none: false,
+            created: TimeRange::default(),
+        }
+    }
+
+    proptest! {
+        /// Lists of customers of any text, registered or guests, with any figures in a
+        /// currency of 0, 2 or 3 decimals: the text written from the records is the
+        /// tree's, in both versions; its JSON is the tree's JSON; XML still comes from the
+        /// tree.
+        #[test]
+        fn customers_json_is_the_trees_text(
+            customers in proptest::collection::vec(customer(), 0..4),
+            v2 in any::<bool>(),
+            code in prop::sample::select(vec!["USD", "JPY", "KWD"]),
+            speed in request_speed(),
+        ) {
+            let version = if v2 { Version::V2 } else { Version::V1 };
+            let currency = Currency::parse(code).unwrap();
+            let rows: Vec<_> = customers
+                .iter()
+                .map(|(record, stats)| (record, Totals::from_stats(stats, currency)))
+                .collect();
+            let node = customers_body(version, rows.iter().copied(), speed);
+            let tree_text = render(&node, Format::Json).text;
+            let text = encode::customers_json(version, rows.iter().copied(), speed);
+            prop_assert_eq!(&text, &tree_text);
+            prop_assert!(text.is_ascii(), "PHP escapes everything beyond ASCII");
+            prop_assert_eq!(keys_of(&text), ["customers", "request_speed"]);
+            // The customers read back as the tree's JSON values (amounts have few
+            // digits, which serde_json reads exactly). The timing is left to the byte
+            // comparison above: PHP may write a float in other digits than serde_json,
+            // and serde_json's reader may land one unit off on long ones.
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(&value["customers"], &node.to_json()["customers"]);
+
+            let stats = customers.iter().map(|(record, stats)| (record, stats));
+            let reply = encode::customers_reply(&request(version, Format::Json), stats, currency, speed);
+            prop_assert_eq!(reply.header("Content-Type"), Some("application/json"));
+            prop_assert_eq!(reply.body, Body::Text(tree_text));
+            let stats = customers.iter().map(|(record, stats)| (record, stats));
+            let xml = encode::customers_reply(&request(version, Format::Xml), stats, currency, speed);
+            prop_assert_eq!(xml.body, Body::Text(render(&node, Format::Xml).text));
+        }
     }
 }

@@ -151,7 +151,7 @@ fn order_shape() {
         "",
         Vec::new(),
     );
-    insta::assert_json_snapshot!("orders", answer.body);
+    insta::assert_json_snapshot!("orders", answer.json());
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn download_shape() {
         "https://example.com",
         at("2026-01-01T00:00:00Z"),
     );
-    insta::assert_json_snapshot!("downloads", answer.body);
+    insta::assert_json_snapshot!("downloads", answer.json());
 }
 
 #[test]
@@ -191,9 +191,9 @@ fn small_bodies() {
     insta::assert_json_snapshot!(
         "small_bodies",
         json!({
-            "count": encode::count_answer(10).body,
-            "deleted": encode::deleted_answer().body,
-            "bulk_item_error": encode::bulk_answer(vec![(0, Err(LegacyError::email_exists()))], false).body["customers"][0],
+            "count": encode::count_answer(10).json(),
+            "deleted": encode::deleted_answer().json(),
+            "bulk_item_error": encode::bulk_answer(vec![(0, Err(LegacyError::email_exists()))], false).json()["customers"][0],
             "jsonp_invalid": encode::jsonp_callback_invalid_body(),
         })
     );
@@ -334,6 +334,314 @@ proptest! {
             -1 => prop_assert_eq!(request.page, PageRequest { offset: 0, limit: None }),
             0 => prop_assert_eq!(request.page, PageRequest::page(page.max(1), 10)),
             n => prop_assert_eq!(request.page, PageRequest::page(page.max(1), n.unsigned_abs())),
+        }
+    }
+}
+
+mod serialized_answers {
+    //! Answers serialize typed objects straight to text. For generated customers,
+    //! orders and downloads, that text must be the JSON the answers built as trees
+    //! before (`previous`, kept here as the reference), keys in the original's order.
+
+    use customer_model::{CustomerId, Order};
+    use customer_wire::Body;
+    use customer_wire::request::Incoming;
+    use customer_wire::wc_legacy::decode::LegacyRequest;
+    use customer_wire::wc_legacy::encode::{self, Answer, BulkOutcome, CUSTOMER_FIELDS};
+    use customer_wire::wc_legacy::errors::LegacyError;
+    use customer_wire::woo::Download;
+    use proptest::prelude::*;
+    use serde::Deserialize;
+    use serde_json::Value;
+    use serde_json::value::RawValue;
+
+    use crate::generated::{as_read, customer, download, instant, keys_of, order};
+
+    /// The tree builders the answers used before they serialized typed objects, as they
+    /// were (only the module paths differ).
+    mod previous {
+        use customer_model::{Address, Customer, CustomerStats, Order, Role, Timestamp};
+        use customer_wire::wc_legacy::encode::format_datetime;
+        use customer_wire::woo::{self, Download};
+        use serde_json::{Map, Value, json};
+
+        const DECIMALS: u32 = 2;
+
+        pub(super) fn customer(customer: &Customer, stats: &CustomerStats) -> Value {
+            let last_order = stats.last_order();
+            let orders_count: i64 = stats.currencies.iter().map(|c| c.orders()).sum();
+            let spent: Vec<(i64, u32)> = stats
+                .currencies
+                .iter()
+                .map(|c| (c.paid_total(), c.currency.exponent()))
+                .collect();
+            let account = customer.account.as_ref();
+            json!({
+                "id": customer.id.0,
+                "created_at": format_datetime(customer.created_at),
+                "last_update": format_datetime(customer.modified_at.unwrap_or(Timestamp::UNIX_EPOCH)),
+                "email": customer.email.as_str(),
+                "first_name": customer.first_name,
+                "last_name": customer.last_name,
+                "username": account.map_or("", |a| a.username.as_str()),
+                "role": account.map_or(Role::Customer, |a| a.role).as_str(),
+                "last_order_id": last_order.map(|o| o.id.0),
+                "last_order_date": last_order.map(|o| format_datetime(o.at)),
+                "orders_count": orders_count,
+                "total_spent": woo::format_decimal_sum(&spent, DECIMALS),
+                "avatar_url": customer
+                    .avatar_url
+                    .clone()
+                    .unwrap_or_else(|| woo::gravatar_url(customer.email.as_str(), woo::DEFAULT_AVATAR_SIZE)),
+                "billing_address": billing_address(&customer.billing),
+                "shipping_address": shipping_address(&customer.shipping),
+            })
+        }
+
+        fn billing_address(address: &Address) -> Value {
+            let map: Map<String, Value> = address
+                .fields()
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), Value::from(value)))
+                .collect();
+            Value::Object(map)
+        }
+
+        fn shipping_address(address: &Address) -> Value {
+            let map: Map<String, Value> = address
+                .fields()
+                .into_iter()
+                .filter(|(name, _)| !matches!(*name, "email" | "phone"))
+                .map(|(name, value)| (name.to_owned(), Value::from(value)))
+                .collect();
+            Value::Object(map)
+        }
+
+        pub(super) fn order(order: &Order, customer: Value, home_url: &str) -> Value {
+            let exponent = order.currency.exponent();
+            let money = |minor: i64| woo::format_decimal(minor, exponent, DECIMALS);
+            let updated_at = [order.paid_at, order.completed_at]
+                .into_iter()
+                .flatten()
+                .chain(order.refunds.iter().map(|r| r.created_at))
+                .fold(order.created_at, Timestamp::max);
+            let line_items: Vec<Value> = order
+                .line_items
+                .iter()
+                .map(|line| {
+                    let price = if line.quantity == 0 {
+                        money(0)
+                    } else {
+                        woo::format_ratio(
+                            i128::from(line.total),
+                            i128::from(line.quantity) * 10i128.pow(exponent),
+                            DECIMALS,
+                        )
+                    };
+                    json!({
+                        "id": line.id,
+                        "subtotal": money(line.total),
+                        "subtotal_tax": money(0),
+                        "total": money(line.total),
+                        "total_tax": money(0),
+                        "price": price,
+                        "quantity": line.quantity,
+                        "tax_class": null,
+                        "name": line.name,
+                        "product_id": line.product_id.map(|p| p.0),
+                        "sku": if line.product_id.is_some() { Value::from("") } else { Value::Null },
+                        "meta": [],
+                    })
+                })
+                .collect();
+            json!({
+                "id": order.id.0,
+                "order_number": order.id.0,
+                "order_key": woo::order_key(order.uuid),
+                "created_at": format_datetime(order.created_at),
+                "updated_at": format_datetime(updated_at),
+                "completed_at": format_datetime(order.completed_at.unwrap_or(Timestamp::UNIX_EPOCH)),
+                "status": order.status.as_str(),
+                "currency": order.currency.code(),
+                "total": money(order.total),
+                "subtotal": money(order.subtotal),
+                "total_line_items_quantity": order.line_items.iter().map(|l| l.quantity).sum::<i64>(),
+                "total_tax": money(order.total_tax),
+                "total_shipping": money(order.shipping_total),
+                "cart_tax": money(order.total_tax),
+                "shipping_tax": money(0),
+                "total_discount": money(order.discount_total),
+                "shipping_methods": "",
+                "payment_details": {
+                    "method_id": order.payment_method,
+                    "method_title": order.payment_method_title,
+                    "paid": order.paid_at.is_some(),
+                },
+                "billing_address": billing_address(&order.billing),
+                "shipping_address": shipping_address(&order.shipping),
+                "note": "",
+                "customer_ip": "",
+                "customer_user_agent": "",
+                "customer_id": order.customer_id.0,
+                "view_order_url": format!("{home_url}/my-account/view-order/{}", order.id.0),
+                "line_items": line_items,
+                "shipping_lines": [],
+                "tax_lines": [],
+                "fee_lines": [],
+                "coupon_lines": [],
+                "customer": customer,
+            })
+        }
+
+        pub(super) fn download(view: Download<'_>, email: &str, home_url: &str) -> Value {
+            let order_key = view.order_key();
+            let email: String = form_urlencoded::byte_serialize(email.as_bytes()).collect();
+            json!({
+                "download_url": format!(
+                    "{home_url}/?download_file={}&order={order_key}&email={email}&key={}",
+                    view.grant.product_id.0, view.grant.download_id
+                ),
+                "download_id": view.grant.download_id,
+                "product_id": view.grant.product_id.0,
+                "download_name": view.name(),
+                "order_id": view.grant.order_id.0,
+                "order_key": order_key,
+                "downloads_remaining": view.grant.downloads_remaining.map_or_else(String::new, |n| n.to_string()),
+                "access_expires": view.grant.access_expires.map(format_datetime),
+                "file": { "name": view.file.name, "file": view.file.url },
+            })
+        }
+    }
+
+    /// The whole answer's JSON as sent to a plain request (no callback, not `HEAD`),
+    /// and whether it went out as serialized text.
+    fn sent(answer: Answer) -> (Value, bool) {
+        let reply = LegacyRequest::read(&Incoming::get("/wc-api/v3/customers")).reply(answer);
+        let serialized = matches!(reply.body, Body::JsonText(_));
+        let json = reply.json().expect("a JSON body").into_owned();
+        (json, serialized)
+    }
+
+    /// The text of the customer object inside `{"customer": …}`, as written.
+    fn inner_customer(text: &str) -> String {
+        #[derive(Deserialize)]
+        struct Envelope<'a> {
+            #[serde(borrow)]
+            customer: &'a RawValue,
+        }
+        serde_json::from_str::<Envelope<'_>>(text)
+            .unwrap()
+            .customer
+            .get()
+            .to_owned()
+    }
+
+    fn fields() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "",
+            "id,email",
+            "id,billing_address.city,shipping_address.country,nope",
+            "customer.email,line_items.0,total",
+            "billing_address",
+        ])
+    }
+
+    proptest! {
+        /// Items, creations, edits, lists, orders, downloads and bulk results are the
+        /// JSON the trees were, with `fields` or without; unfiltered, they are sent as
+        /// serialized text, the customer's keys in [`CUSTOMER_FIELDS`] order, and JSONP
+        /// wraps that very text.
+        #[test]
+        fn answers_are_the_trees_they_were(
+            customers in proptest::collection::vec(customer(), 1..4),
+            orders in proptest::collection::vec(order(CustomerId(7)), 0..3),
+            downloads in proptest::collection::vec(download(CustomerId(7)), 0..3),
+            now in instant(),
+            fields in fields(),
+        ) {
+            let home = "https://example.com/shop";
+            let filtered = |mut tree: Value| {
+                encode::filter_fields(&mut tree, fields);
+                tree
+            };
+            let unfiltered = fields.is_empty();
+            for (record, stats) in &customers {
+                let object = previous::customer(record, stats);
+                let (json, serialized) = sent(encode::customer_answer(record, stats, fields));
+                prop_assert_eq!(json, as_read(&serde_json::json!({ "customer": filtered(object.clone()) })));
+                prop_assert_eq!(serialized, unfiltered);
+                for created in [true, false] {
+                    let answer = encode::written_answer(record, stats, created);
+                    prop_assert_eq!(answer.status, if created { 201 } else { 200 });
+                    let reply = LegacyRequest::read(&Incoming::get("/wc-api/v3/customers")).reply(answer.clone());
+                    let Body::JsonText(text) = &reply.body else {
+                        return Err(TestCaseError::fail("not serialized text"));
+                    };
+                    prop_assert_eq!(serde_json::from_str::<Value>(text).unwrap(), as_read(&serde_json::json!({ "customer": object })));
+                    prop_assert_eq!(keys_of(&inner_customer(text)), CUSTOMER_FIELDS.map(str::to_owned));
+                    let jsonp = LegacyRequest::read(&Incoming::get("/wc-api/v3/customers?_jsonp=cb.x")).reply(answer);
+                    prop_assert_eq!(jsonp.body, Body::Text(format!("/**/cb.x({text})")));
+                }
+            }
+            let rows = customers.iter().map(|(record, stats)| (record, stats));
+            let (json, serialized) = sent(encode::list_answer(rows, fields, Vec::new()));
+            let trees: Vec<Value> = customers
+                .iter()
+                .map(|(record, stats)| filtered(previous::customer(record, stats)))
+                .collect();
+            prop_assert_eq!(json, as_read(&serde_json::json!({ "customers": trees })));
+            prop_assert_eq!(serialized, unfiltered);
+
+            let (buyer, buyer_stats) = &customers[0];
+            let (json, serialized) = sent(encode::orders_answer((buyer, buyer_stats), &orders, home, fields, Vec::new()));
+            let buyer_tree = previous::customer(buyer, buyer_stats);
+            let trees: Vec<Value> = orders
+                .iter()
+                .map(|record: &Order| filtered(previous::order(record, buyer_tree.clone(), home)))
+                .collect();
+            prop_assert_eq!(json, as_read(&serde_json::json!({ "orders": trees })));
+            prop_assert_eq!(serialized, unfiltered);
+
+            let views: Vec<Download<'_>> = downloads
+                .iter()
+                .map(|(grant, file, product_name, order_uuid)| Download {
+                    grant,
+                    product_name,
+                    file,
+                    order_uuid: *order_uuid,
+                })
+                .collect();
+            let email = buyer.email.as_str();
+            let (json, serialized) = sent(encode::downloads_answer(views.iter().copied(), email, home, now));
+            let trees: Vec<Value> = views
+                .iter()
+                .filter(|view| view.is_available(now))
+                .map(|view| previous::download(*view, email, home))
+                .collect();
+            prop_assert_eq!(json, as_read(&serde_json::json!({ "downloads": trees })));
+            prop_assert!(serialized);
+
+            let error = LegacyError::email_exists();
+            let items: Vec<(i64, BulkOutcome)> = customers
+                .iter()
+                .enumerate()
+                .map(|(i, (record, stats))| {
+                    let id = i64::try_from(i).unwrap();
+                    if i % 2 == 1 { (id, Err(error.clone())) } else { (id, Ok((record.clone(), stats.clone()))) }
+                })
+                .collect();
+            let results: Vec<Value> = items
+                .iter()
+                .map(|(id, outcome)| match outcome {
+                    Ok((record, stats)) => previous::customer(record, stats),
+                    Err(error) => serde_json::json!({ "id": id, "error": error.to_json() }),
+                })
+                .collect();
+            let answer = encode::bulk_answer(items, false);
+            prop_assert_eq!(answer.status, 200);
+            let (json, serialized) = sent(answer);
+            prop_assert_eq!(json, as_read(&serde_json::json!({ "customers": results })));
+            prop_assert!(serialized);
         }
     }
 }

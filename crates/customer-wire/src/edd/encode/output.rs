@@ -5,6 +5,17 @@
 //! writers reproduces both outputs. Amounts are kept as exact decimal digits
 //! ([`Node::Amount`]) so that no float ever touches money; the only float is the
 //! `request_speed` timing.
+//!
+//! Large JSON answers skip the tree: [`to_pretty_json_of`] writes typed objects in the
+//! same text through serde_json with [`PhpPretty`], PHP's formatting rules as a
+//! formatter, and [`JsonAmount`] and [`JsonFloat`] write the two kinds of PHP float
+//! as the tree's writer does.
+
+use std::io;
+
+use serde::ser::{Error as _, Serialize, Serializer};
+use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::value::RawValue;
 
 /// A PHP value as EDD's output writers see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +195,139 @@ fn write_json_string(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes `value` exactly as [`to_pretty_json`] writes the tree of the same PHP value,
+/// straight from a typed object: no tree is built. Amounts and timings must be
+/// [`JsonAmount`] and [`JsonFloat`].
+pub(super) fn to_pretty_json_of(value: &impl Serialize) -> String {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PhpPretty::new());
+    value
+        .serialize(&mut serializer)
+        .expect("response objects serialize");
+    // Only ASCII is written (everything else is escaped), so the check is a formality.
+    String::from_utf8(out).expect("JSON text is UTF-8")
+}
+
+/// PHP's `JSON_PRETTY_PRINT` as a serde_json formatter: serde_json's pretty layout with
+/// four spaces (PHP's, empty arrays and objects as `[]` and `{}` included), and PHP's
+/// escapes on top of the ones JSON needs: `/` as `\/`, every character beyond ASCII as
+/// `\uXXXX` UTF-16 units. serde_json escapes quotes, backslashes and control
+/// characters itself, as PHP does, before handing the runs between them over.
+pub(super) struct PhpPretty(PrettyFormatter<'static>);
+
+impl PhpPretty {
+    pub(super) fn new() -> Self {
+        Self(PrettyFormatter::with_indent(b"    "))
+    }
+}
+
+impl Formatter for PhpPretty {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_key(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if c.is_ascii() && c != '/' {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            if c == '/' {
+                writer.write_all(b"\\/")?;
+            } else {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+            start = at + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        writer.write_all(php_float(value, FloatStyle::Json).as_bytes())
+    }
+}
+
+/// An amount as exact decimal digits, serialized as [`Node::Amount`] is written: the
+/// float PHP writes for that value, from the digits (no float is made of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct JsonAmount(pub(super) String);
+
+impl Serialize for JsonAmount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The digits go out as they are: serde_json writes a raw value untouched.
+        RawValue::from_string(amount_as_json_float(&self.0))
+            .map_err(S::Error::custom)?
+            .serialize(serializer)
+    }
+}
+
+/// A float that is not money, serialized as [`Node::Float`] is written (through
+/// [`PhpPretty`]'s floats): a value that is not finite, which `json_encode` refuses and
+/// EDD's timings never are, as `0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct JsonFloat(pub(super) f64);
+
+impl Serialize for JsonFloat {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            serializer.serialize_f64(self.0)
+        } else {
+            serializer.serialize_u8(0)
+        }
+    }
+}
+
 /// The decimal digits without trailing fraction zeros: `"20.50"` → `"20.5"`,
 /// `"20.00"` → `"20"`, `"-0.00"` → `"0"`.
 fn trim_amount(digits: &str) -> String {
@@ -357,6 +501,52 @@ mod tests {
              \"empty_list\": [],\n    \"empty_map\": {},\n    \
              \"url\": \"a\\/b \\\"\\u00fc\\\" \\ud83d\\ude00\"\n}"
         );
+    }
+
+    #[test]
+    fn typed_objects_are_written_as_their_trees() {
+        #[derive(serde::Serialize)]
+        struct Object {
+            customers: Vec<serde_json::Value>,
+            empty_list: [u8; 0],
+            empty_map: serde_json::Map<String, serde_json::Value>,
+            text: &'static str,
+            spent: JsonAmount,
+            whole: JsonAmount,
+            speed: JsonFloat,
+            broken: JsonFloat,
+        }
+        let text = "a/b \"ü\" 😀 \\ \u{1}\u{7f}\n\t\u{2028}";
+        let object = Object {
+            customers: vec![serde_json::json!({"id": -1, "nested": [1, {}]})],
+            empty_list: [],
+            empty_map: serde_json::Map::new(),
+            text,
+            spent: JsonAmount("-1139.60".into()),
+            whole: JsonAmount("20.00".into()),
+            speed: JsonFloat(0.00001),
+            broken: JsonFloat(f64::NAN),
+        };
+        let node = Node::map([
+            (
+                "customers",
+                Node::list(vec![Node::map([
+                    ("id", Node::Int(-1)),
+                    (
+                        "nested",
+                        Node::list(vec![Node::Int(1), Node::Map(Vec::new())]),
+                    ),
+                ])]),
+            ),
+            ("empty_list", Node::list(vec![])),
+            ("empty_map", Node::Map(vec![])),
+            ("text", Node::str(text)),
+            ("spent", Node::Amount("-1139.60".into())),
+            ("whole", Node::Amount("20.00".into())),
+            ("speed", Node::Float(0.00001)),
+            ("broken", Node::Float(f64::NAN)),
+        ]);
+        assert_eq!(to_pretty_json_of(&object), to_pretty_json(&node));
     }
 
     #[test]
