@@ -189,6 +189,15 @@ pub(crate) fn search_text(id: i64, new: &NewCustomer) -> SearchText {
     .text()
 }
 
+/// Adds the search rows of new customers (written without them) with one statement.
+pub(crate) fn write_search_rows(conn: &Connection, rows: &[SearchText]) -> StoreResult<()> {
+    let mut statement = conn.prepare_cached(INSERT_SEARCH_ROW)?;
+    for row in rows {
+        row.insert_with(&mut statement)?;
+    }
+    Ok(())
+}
+
 fn write_search_row(conn: &Connection, row: &SearchText, replace: bool) -> StoreResult<()> {
     if replace {
         conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?

@@ -82,6 +82,7 @@ fn write_group(inner: &Inner, group: Vec<PendingCreate>) {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(StoreError::from)
         .and_then(|tx| {
+            let mut search_rows = Vec::with_capacity(group.len());
             for item in group {
                 let outcome = if item.cancelled.load(Ordering::Relaxed) {
                     Err(StoreError::Unavailable(
@@ -90,8 +91,16 @@ fn write_group(inner: &Inner, group: Vec<PendingCreate>) {
                 } else {
                     in_savepoint(&tx, &item)
                 };
+                if let Ok(customer) = &outcome {
+                    search_rows.push(customers::search_text(customer.id.0, &item.new));
+                }
                 answers.push((item.reply, outcome));
             }
+            // The search rows go in after the savepoints: FTS5 writes what it holds in
+            // memory as a new segment at every savepoint of a transaction that touched
+            // it, which was a segment, and merges, per create. After them, the group's
+            // rows make one segment at commit.
+            customers::write_search_rows(&tx, &search_rows)?;
             tx.commit().map_err(StoreError::from)
         });
     for (reply, outcome) in answers {
@@ -113,6 +122,8 @@ fn in_savepoint(conn: &Connection, item: &PendingCreate) -> StoreResult<Customer
     conn.prepare_cached("SAVEPOINT create_item")?.execute([])?;
     let options = customers::InsertOptions {
         password_hash: item.password_hash.as_deref(),
+        // Written for the whole group after the savepoints (see `write_group`).
+        without_search_row: true,
         ..customers::InsertOptions::default()
     };
     let written = customers::insert(conn, &item.new, &options).and_then(|id| {
@@ -183,8 +194,37 @@ mod tests {
             }
         }
         assert_eq!((written.len(), conflicts), (3, 1));
-        for customer in written {
-            assert_eq!(store.customer(customer.id).await.unwrap(), customer);
+        for customer in &written {
+            assert_eq!(&store.customer(customer.id).await.unwrap(), customer);
+        }
+        // Each written customer has its search row, written after the savepoints; the
+        // one that failed has none.
+        let rows: Vec<i64> = store
+            .read(|conn| {
+                let mut statement =
+                    conn.prepare("SELECT rowid FROM customer_search ORDER BY rowid")?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .unwrap();
+        let mut ids: Vec<i64> = written.iter().map(|c| c.id.0).collect();
+        ids.sort();
+        assert_eq!(rows, ids);
+        for customer in &written {
+            let query = customer_model::CustomerQuery {
+                filter: customer_model::CustomerFilter {
+                    search: vec![customer_model::TextSearch {
+                        term: customer.email.as_str().to_owned(),
+                        fields: vec![customer_model::SearchField::Email],
+                        match_id: false,
+                    }],
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let found = store.list_customers(&query).await.unwrap();
+            assert_eq!(found.items.len(), 1, "{}", customer.email.as_str());
         }
         assert!(lock(&store.inner.pending_creates).is_empty());
     }
