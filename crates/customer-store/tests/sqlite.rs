@@ -100,6 +100,74 @@ mod sqlite_only {
         );
     }
 
+    /// An import into a store that holds data spools its search rows until it commits:
+    /// a rolled-back import leaves none behind, and the next import on the same writer
+    /// indexes its own customers, found by search once it commits and not before.
+    #[tokio::test]
+    async fn an_import_into_data_indexes_its_customers_at_commit() {
+        use customer_model::import::ImportRecord;
+        use customer_store::{ImportMode, Unresolved, Written};
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("spool.sqlite3")).unwrap();
+        store
+            .create_customer(guest("held@example.com"))
+            .await
+            .unwrap();
+        let found = |term: &str| {
+            let store = store.clone();
+            let query = planned(
+                CustomerFilter {
+                    search: vec![TextSearch {
+                        term: term.into(),
+                        fields: vec![SearchField::Email],
+                        match_id: false,
+                    }],
+                    ..CustomerFilter::default()
+                },
+                SortKey::Id,
+            );
+            async move { store.count_customers(&query).await.unwrap() }
+        };
+        let customer = |address: &str| ImportRecord::Customer(guest(address).into());
+
+        let mut session = store.begin_import(ImportMode::Auto.into()).await.unwrap();
+        let written = session
+            .write(vec![customer("dropped@example.com")], Unresolved::Reject)
+            .await
+            .unwrap();
+        assert!(matches!(written, Written::Done { .. }));
+        // The same address twice: the second chunk is refused, the import rolled back.
+        let written = session
+            .write(vec![customer("held@example.com")], Unresolved::Reject)
+            .await
+            .unwrap();
+        assert!(matches!(written, Written::Rejected(_)));
+        session.rollback().await.unwrap();
+        assert_eq!(found("dropped").await, 0);
+
+        let mut session = store.begin_import(ImportMode::Auto.into()).await.unwrap();
+        for chunk in [
+            ["kept1@example.com", "kept2@example.com"],
+            ["kept3@example.com", "other@example.com"],
+        ] {
+            let records = chunk.iter().map(|address| customer(address)).collect();
+            let written = session.write(records, Unresolved::Reject).await.unwrap();
+            assert!(matches!(written, Written::Done { .. }));
+        }
+        assert_eq!(found("kept").await, 0, "not visible before the commit");
+        session.commit().await.unwrap();
+        assert_eq!(found("kept").await, 3);
+        assert_eq!(found("example.com").await, 5);
+        assert_eq!(found("dropped").await, 0);
+        // The writer goes on as before: a create after the import is found at once.
+        store
+            .create_customer(guest("kept4@example.com"))
+            .await
+            .unwrap();
+        assert_eq!(found("kept").await, 4);
+    }
+
     /// Lists that the dialects issue all the time must not read the whole customers table.
     #[tokio::test]
     async fn common_lists_use_indexes() {
