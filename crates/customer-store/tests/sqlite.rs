@@ -38,6 +38,18 @@ mod sqlite_only {
     };
     use proptest::prelude::*;
 
+    /// Customers whose e-mail address holds `term`.
+    fn email_search(term: &str) -> CustomerFilter {
+        CustomerFilter {
+            search: vec![TextSearch {
+                term: term.into(),
+                fields: vec![SearchField::Email],
+                match_id: false,
+            }],
+            ..CustomerFilter::default()
+        }
+    }
+
     fn planned(filter: CustomerFilter, sort: SortKey) -> CustomerQuery {
         CustomerQuery {
             filter,
@@ -116,17 +128,7 @@ mod sqlite_only {
             .unwrap();
         let found = |term: &str| {
             let store = store.clone();
-            let query = planned(
-                CustomerFilter {
-                    search: vec![TextSearch {
-                        term: term.into(),
-                        fields: vec![SearchField::Email],
-                        match_id: false,
-                    }],
-                    ..CustomerFilter::default()
-                },
-                SortKey::Id,
-            );
+            let query = planned(email_search(term), SortKey::Id);
             async move { store.count_customers(&query).await.unwrap() }
         };
         let customer = |address: &str| ImportRecord::Customer(guest(address).into());
@@ -667,19 +669,7 @@ mod sqlite_only {
             .create_customer(guest("bulk-after@shop.example"))
             .await
             .unwrap();
-        let search = |term: &str| {
-            planned(
-                CustomerFilter {
-                    search: vec![TextSearch {
-                        term: term.into(),
-                        fields: vec![SearchField::Email],
-                        match_id: false,
-                    }],
-                    ..CustomerFilter::default()
-                },
-                SortKey::Id,
-            )
-        };
+        let search = |term: &str| planned(email_search(term), SortKey::Id);
         for (term, total) in [("bulk", 41), ("bulk3", 11), ("k-after", 1), ("zyx", 0)] {
             let page = store.list_customers(&search(term)).await.unwrap();
             assert_eq!((term, page.total), (term, total));

@@ -170,14 +170,20 @@ fn text_check(search: &TextSearch) -> (String, Vec<Value>) {
     (format!("({})", checks.join(" OR ")), params)
 }
 
+/// Whether the trigram index answers `search`: a term of a trigram or more that can fit
+/// a stored value, in at least one field.
+fn goes_through_index(search: &TextSearch) -> bool {
+    !search.fields.is_empty() && search.is_indexed() && search.term_fits()
+}
+
 /// A search as a condition on `customer_search` rows, with its parameters: the index
 /// lookup (of at least one trigram, in at least one field) and the confirmation of the
 /// whole term ([`text_check`]).
 fn index_lookup(search: &TextSearch) -> Option<(String, Vec<Value>)> {
-    let columns = searched_columns(search);
-    if columns.is_empty() || !search.is_indexed() || !search.term_fits() {
+    if !goes_through_index(search) {
         return None;
     }
+    let columns = searched_columns(search);
     let chars: Vec<char> = search.term.chars().collect();
     // Trigrams as written (the index folds case itself), told apart ignoring case.
     let mut trigrams: Vec<String> = Vec::new();
@@ -224,7 +230,7 @@ fn search_condition(search: &TextSearch, plan: &mut Plan) {
     let mut params = Vec::new();
     // A term longer than any stored value finds nothing; the index is not asked.
     if !columns.is_empty() && search.term_fits() {
-        if index_lookup(search).is_some() {
+        if goes_through_index(search) {
             let (check, check_params) = text_check(search);
             alternatives.push(format!(
                 "EXISTS (SELECT 1 FROM customer_search WHERE rowid = {id} AND {check})"
