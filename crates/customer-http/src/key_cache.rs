@@ -28,12 +28,11 @@ pub const RECHECK_AFTER: Duration = Duration::from_millis(250);
 /// How often recorded key uses are looked at, and the first use of a key written.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
-/// How long after a key's stamp was written its next one waits. Every write is a
-/// commit, and every commit makes the store's readers count again the totals they keep
-/// (a search's, a date window's: tens or hundreds of milliseconds each at a million
-/// customers): under a steady load of authenticated reads, a key is stamped every ten
-/// seconds rather than twice a second. A key's first use in a while is still written
-/// within [`FLUSH_EVERY`].
+/// How long after a key's stamp was written its next one waits. Every stamp is a
+/// commit, which takes the writer's turn from the writes waiting for it and syncs the
+/// log: under a steady load of authenticated reads, a key is stamped every ten seconds
+/// rather than twice a second (`last_access` is shown to the minute). A key's first use
+/// in a while is still written within [`FLUSH_EVERY`].
 pub const RESTAMP_AFTER: Duration = Duration::from_secs(10);
 
 /// The live keys at one key generation, by kind and lookup value.

@@ -460,9 +460,39 @@ mod sqlite_only {
                 expected -= 1;
             }
         }
-        for _ in 0..store.max_readers() * 4 {
-            assert_eq!(store.count_customers(&query).await.unwrap(), expected);
+        let count_everywhere = |expected: u64| {
+            let store = &store;
+            let query = &query;
+            async move {
+                for _ in 0..store.max_readers() * 4 {
+                    assert_eq!(store.count_customers(query).await.unwrap(), expected);
+                }
+            }
+        };
+        count_everywhere(expected).await;
+
+        // A restored state brings its data back with a generation never seen before, so
+        // neither the totals kept since the save nor those of the writes after it are
+        // taken for the restored data's.
+        store.save_state("kept").await.unwrap();
+        for i in 0..2 {
+            store
+                .create_customer(guest(&format!("later{i}.kept@example.com")))
+                .await
+                .unwrap();
         }
+        count_everywhere(expected + 2).await;
+        store.restore_state("kept").await.unwrap();
+        count_everywhere(expected).await;
+        // As many writes as after the save, of customers the list does not hold: the
+        // same number of writes must not make the data look as it was before the restore.
+        for i in 0..2 {
+            store
+                .create_customer(guest(&format!("other{i}@example.com")))
+                .await
+                .unwrap();
+        }
+        count_everywhere(expected).await;
     }
 
     /// A term longer than any stored value is answered without reading the search

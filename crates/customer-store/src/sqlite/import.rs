@@ -938,8 +938,10 @@ fn build_after_bulk(conn: &Connection, dropped: &[Dropped]) -> StoreResult<()> {
     build_order_aggregates(conn)?;
     tracing::debug!(elapsed = ?started.elapsed(), "bulk import: aggregates built");
     others.into_iter().try_for_each(build)?;
+    // The triggers that raise the data's generation were dropped with the others.
     conn.execute_batch(
-        "UPDATE customer_counts SET
+        "UPDATE data_generation SET generation = generation + 1;
+         UPDATE customer_counts SET
              registered = (SELECT COUNT(username) FROM customers),
              guests = (SELECT COUNT(*) - COUNT(username) FROM customers);
          UPDATE customer_role_counts SET registered = 0;

@@ -191,12 +191,14 @@ impl Readers {
     fn start(path: PathBuf, threads: usize) -> StoreResult<Self> {
         let (jobs, queue) = mpsc::channel::<ReadJob>();
         let queue = Arc::new(Mutex::new(queue));
+        let totals = Arc::new(totals::SharedTotals::default());
         for number in 0..threads {
             let queue = Arc::clone(&queue);
             let path = path.clone();
+            let totals = Arc::clone(&totals);
             std::thread::Builder::new()
                 .name(format!("clientele-read-{number}"))
-                .spawn(move || serve_reads(&path, &queue))
+                .spawn(move || serve_reads(&path, &queue, &totals))
                 .map_err(|e| backend(format!("cannot start a reader thread: {e}")))?;
         }
         Ok(Self {
@@ -214,7 +216,11 @@ impl Readers {
 
 /// A reader thread: opens its connection on the first job (so that an error reaches a
 /// caller), then runs jobs until the store is gone.
-fn serve_reads(path: &Path, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
+fn serve_reads(
+    path: &Path,
+    queue: &Mutex<mpsc::Receiver<ReadJob>>,
+    totals: &Arc<totals::SharedTotals>,
+) {
     let mut conn: Option<Connection> = None;
     loop {
         // Waiting threads queue on the mutex; the one holding it waits for a job.
@@ -224,7 +230,7 @@ fn serve_reads(path: &Path, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
         if conn.is_none() {
             match open_reader(path) {
                 Ok(opened) => {
-                    totals::keep_on_this_thread();
+                    totals::keep_on_this_thread(Arc::clone(totals));
                     conn = Some(opened);
                 }
                 Err(error) => {

@@ -382,6 +382,68 @@ DROP INDEX orders_customer;
 CREATE INDEX orders_customer
     ON orders(customer_id, currency, created_at, id, status, total, refunded);
 "#,
+    // A number that changes with every write to what lists read, in the same
+    // transaction: read inside a read transaction, it names the data that transaction
+    // sees, whichever process wrote it. Readers share the totals they count under it
+    // (`totals`).
+    r#"
+CREATE TABLE data_generation (generation INTEGER NOT NULL);
+INSERT INTO data_generation (generation) VALUES (0);
+CREATE TRIGGER data_generation_customers_insert AFTER INSERT ON customers BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customers_update AFTER UPDATE ON customers BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customers_delete AFTER DELETE ON customers BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customer_emails_insert AFTER INSERT ON customer_emails BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customer_emails_update AFTER UPDATE ON customer_emails BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customer_emails_delete AFTER DELETE ON customer_emails BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_orders_insert AFTER INSERT ON orders BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_orders_update AFTER UPDATE ON orders BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_orders_delete AFTER DELETE ON orders BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_order_items_insert AFTER INSERT ON order_items BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_order_items_update AFTER UPDATE ON order_items BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_order_items_delete AFTER DELETE ON order_items BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_subscriptions_insert AFTER INSERT ON subscriptions BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_subscriptions_update AFTER UPDATE ON subscriptions BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_subscriptions_delete AFTER DELETE ON subscriptions BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customer_currency_insert AFTER INSERT ON customer_currency BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customer_currency_update AFTER UPDATE ON customer_currency BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+CREATE TRIGGER data_generation_customer_currency_delete AFTER DELETE ON customer_currency BEGIN
+    UPDATE data_generation SET generation = generation + 1;
+END;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -58,7 +58,7 @@ pub(super) fn save(inner: &Inner, name: &str) -> StoreResult<()> {
 /// current one and the saved one.
 pub(super) fn restore(inner: &Inner, name: &str) -> StoreResult<()> {
     let mut writer = lock(&inner.writer);
-    let before = super::api_keys::generation(&writer)?;
+    let before = generations(&writer)?;
     match inner.state_dir.get() {
         Some(dir) => {
             let path = file(dir, name);
@@ -77,11 +77,33 @@ pub(super) fn restore(inner: &Inner, name: &str) -> StoreResult<()> {
     }
     // A state kept on disk by an older build comes up to this build's schema.
     super::schema::migrate(&mut writer)?;
-    let restored = super::api_keys::generation(&writer)?;
-    let next = i64::try_from(before.max(restored) + 1)
-        .map_err(|_| super::backend("key generation overflow"))?;
-    writer.execute("UPDATE api_key_generation SET generation = ?1", [next])?;
+    let restored = generations(&writer)?;
+    for ((table, before), (_, restored)) in before.into_iter().zip(restored) {
+        let next = before
+            .max(restored)
+            .checked_add(1)
+            .ok_or_else(|| super::backend(format!("{table} overflows")))?;
+        writer.execute(&format!("UPDATE {table} SET generation = ?1"), [next])?;
+    }
     Ok(())
+}
+
+/// Numbers in the database that change with what they count and that a restore moves
+/// past, never back to a value already seen: the keys' (servers reload their keys when
+/// it changes) and the data's (readers keep totals per data generation).
+const GENERATIONS: [&str; 2] = ["api_key_generation", "data_generation"];
+
+fn generations(conn: &Connection) -> StoreResult<Vec<(&'static str, i64)>> {
+    GENERATIONS
+        .iter()
+        .map(|table| {
+            let generation =
+                conn.query_row(&format!("SELECT generation FROM {table}"), [], |row| {
+                    row.get(0)
+                })?;
+            Ok((*table, generation))
+        })
+        .collect()
 }
 
 /// Forgets the state saved under `name`.

@@ -1,89 +1,170 @@
-//! Totals of lists remembered by each reader thread until the database changes.
+//! Totals of lists remembered by a store's readers until the data changes, shared by
+//! all of them.
 //!
 //! An exact total over a large set (every customer whose name holds `smith`, every USD
 //! buyer who ordered in 2024) costs a pass over that set however small the page, and
 //! clients ask for the same lists again and again: WooCommerce's admin screens and the
 //! client libraries re-read page after page of one filter, each page with its total. A
-//! total is a pure function of the statement, its parameters and the data, so a reader
-//! keeps the totals it counted, tagged with its connection's `PRAGMA data_version`, and
-//! answers from them while that version stays.
+//! total is a pure function of the statement, its parameters and the data, so readers
+//! keep the totals they counted, tagged with the data's generation, and answer from them
+//! while the generation stays.
 //!
-//! `data_version` changes, for a connection, whenever another connection has committed
-//! since the connection last read; it is read inside the list's read transaction, so it
-//! names exactly the snapshot the total was counted in. Reader connections never write,
-//! so every change to the data is another connection's. The totals are kept only on the
-//! reader pool's threads (each owns one connection for its life, and forgets its totals
-//! when it opens another): elsewhere every total is counted.
+//! The generation is a number in the database (`data_generation`) that triggers raise
+//! with every row written to what lists read, in the writing transaction: read inside a
+//! read transaction, it names exactly the data that transaction sees, whichever
+//! connection or process wrote it. So readers whose snapshots differ never share a
+//! total, and readers on the same data share every one: the first reader to need a total
+//! counts it while the others that need it wait for its answer instead of counting it
+//! too (with as many readers as threads, a burst of one new list used to count it once
+//! per thread, all at once, on two cores). A reader that sees an older generation than
+//! the kept one (its transaction began before a commit the others already see) counts
+//! for itself.
+//!
+//! The totals are kept only on the reader pool's threads, which share their store's
+//! [`SharedTotals`]; elsewhere every total is counted.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
 use crate::StoreResult;
 
-/// Most totals a reader keeps; past that it forgets them all and starts again, which
+/// Most totals a store keeps; past that it forgets them all and starts again, which
 /// bounds memory without bookkeeping (a statement's text is a few hundred bytes).
 const CAPACITY: usize = 512;
 
-/// The totals one reader counted in one version of the data.
-struct Totals {
-    data_version: i64,
-    counts: HashMap<String, u64>,
+/// The data's generation, as the current transaction sees it.
+const GENERATION: &str = "SELECT generation FROM data_generation";
+
+/// The totals a store's readers counted in one generation of the data.
+#[derive(Default)]
+pub(crate) struct SharedTotals {
+    state: Mutex<State>,
+    /// Signalled whenever a count ends or the generation moves on.
+    settled: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    generation: i64,
+    counts: HashMap<String, Slot>,
+}
+
+enum Slot {
+    /// A reader is counting it.
+    Counting,
+    Known(u64),
 }
 
 thread_local! {
     /// `None` on threads that do not keep totals.
-    static TOTALS: RefCell<Option<Totals>> = const { RefCell::new(None) };
+    static TOTALS: RefCell<Option<Arc<SharedTotals>>> = const { RefCell::new(None) };
 }
 
-/// Makes this thread keep totals from now on, forgetting any it kept: called by a reader
-/// thread each time it opens its connection.
-pub(crate) fn keep_on_this_thread() {
-    TOTALS.with(|totals| {
-        *totals.borrow_mut() = Some(Totals {
-            data_version: i64::MIN,
-            counts: HashMap::new(),
-        });
-    });
+/// Makes this thread keep its totals in `shared`, with the other readers of its store:
+/// called by a reader thread when it opens its connection.
+pub(crate) fn keep_on_this_thread(shared: Arc<SharedTotals>) {
+    TOTALS.with(|totals| *totals.borrow_mut() = Some(shared));
 }
 
 /// The single integer `sql` selects with `params`: remembered when this thread keeps
 /// totals and the data has not changed since it was counted, counted otherwise.
 pub(crate) fn total(conn: &Connection, sql: &str, params: &[Value]) -> StoreResult<u64> {
-    let keeps = TOTALS.with(|totals| totals.borrow().is_some());
-    if !keeps {
+    let Some(shared) = TOTALS.with(|totals| totals.borrow().clone()) else {
         return count(conn, sql, params);
-    }
-    let version: i64 = conn
-        .prepare_cached("PRAGMA data_version")?
+    };
+    let generation: i64 = conn
+        .prepare_cached(GENERATION)?
         .query_row([], |row| row.get(0))?;
     let key = format!("{sql}\u{0}{params:?}");
-    let known = TOTALS.with(|totals| {
-        let mut totals = totals.borrow_mut();
-        let totals = totals.as_mut()?;
-        if totals.data_version != version {
-            totals.data_version = version;
-            totals.counts.clear();
-        }
-        totals.counts.get(&key).copied()
-    });
-    if let Some(total) = known {
-        return Ok(total);
-    }
-    let total = count(conn, sql, params)?;
-    TOTALS.with(|totals| {
-        if let Some(totals) = totals.borrow_mut().as_mut()
-            && totals.data_version == version
-        {
-            if totals.counts.len() >= CAPACITY {
-                totals.counts.clear();
+    shared.total(generation, key, || count(conn, sql, params))
+}
+
+impl SharedTotals {
+    /// The total under `key` in `generation`: kept, or awaited from the reader counting
+    /// it, or counted with `count` (and kept unless the generation moved on meanwhile).
+    fn total(
+        &self,
+        generation: i64,
+        key: String,
+        count: impl FnOnce() -> StoreResult<u64>,
+    ) -> StoreResult<u64> {
+        let mut state = self.lock();
+        loop {
+            if generation > state.generation {
+                state.generation = generation;
+                state.counts.clear();
+                self.settled.notify_all();
             }
-            totals.counts.insert(key, total);
+            if generation < state.generation {
+                drop(state);
+                return count();
+            }
+            match state.counts.get(&key) {
+                Some(Slot::Known(total)) => return Ok(*total),
+                Some(Slot::Counting) => {
+                    state = self
+                        .settled
+                        .wait(state)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+                None => break,
+            }
         }
-    });
-    Ok(total)
+        if state.counts.len() >= CAPACITY {
+            state.counts.clear();
+        }
+        state.counts.insert(key.clone(), Slot::Counting);
+        drop(state);
+        // Whatever happens to the count (an error, a request that gave up, a panic), the
+        // slot is settled so that nobody waits for it forever.
+        let mut settle = Settle {
+            totals: self,
+            generation,
+            key,
+            total: None,
+        };
+        let counted = count();
+        settle.total = counted.as_ref().ok().copied();
+        counted
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Settles a total being counted when dropped: kept if it was counted, forgotten
+/// otherwise; either way the readers waiting for it wake up.
+struct Settle<'a> {
+    totals: &'a SharedTotals,
+    generation: i64,
+    key: String,
+    total: Option<u64>,
+}
+
+impl Drop for Settle<'_> {
+    fn drop(&mut self) {
+        let mut state = self.totals.lock();
+        if state.generation == self.generation {
+            let key = std::mem::take(&mut self.key);
+            match self.total {
+                Some(total) => {
+                    state.counts.insert(key, Slot::Known(total));
+                }
+                None => {
+                    state.counts.remove(&key);
+                }
+            }
+        }
+        drop(state);
+        self.totals.settled.notify_all();
+    }
 }
 
 fn count(conn: &Connection, sql: &str, params: &[Value]) -> StoreResult<u64> {
@@ -93,20 +174,16 @@ fn count(conn: &Connection, sql: &str, params: &[Value]) -> StoreResult<u64> {
     Ok(total.max(0) as u64)
 }
 
-/// How many totals this thread keeps (for tests).
-#[cfg(test)]
-pub(crate) fn kept() -> usize {
-    TOTALS.with(|totals| totals.borrow().as_ref().map_or(0, |t| t.counts.len()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
 
-    /// A total is answered from memory while no other connection commits, and counted
-    /// again, right, after one does; a thread that does not keep totals always counts.
-    #[test]
-    fn a_total_is_kept_until_another_connection_commits() {
+    use super::*;
+    use crate::StoreError;
+
+    fn database() -> (tempfile::TempDir, Connection, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("totals.sqlite3");
         let writer = Connection::open(&path).unwrap();
@@ -114,44 +191,145 @@ mod tests {
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  CREATE TABLE t (x INTEGER);
-                 INSERT INTO t VALUES (1), (2);",
+                 INSERT INTO t VALUES (1), (2);
+                 CREATE TABLE data_generation (generation INTEGER NOT NULL);
+                 INSERT INTO data_generation VALUES (0);",
             )
             .unwrap();
+        (dir, writer, path)
+    }
+
+    /// A reader connection whose `counted()` counts its calls: once per row of a count
+    /// that ran.
+    fn reader(path: &std::path::Path, runs: &Arc<AtomicUsize>) -> Connection {
         let reader =
-            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-        // `counted()` counts its calls: once per row of a count that ran.
-        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let seen = std::sync::Arc::clone(&runs);
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let seen = Arc::clone(runs);
         reader
             .create_scalar_function("counted", 0, Default::default(), move |_| {
-                seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                seen.fetch_add(1, Ordering::Relaxed);
                 Ok(true)
             })
             .unwrap();
-        let runs = move || runs.load(std::sync::atomic::Ordering::Relaxed);
-        let sql = "SELECT COUNT(*) FROM t WHERE x >= ? AND counted()";
-        let params = [Value::Integer(1)];
-        let read = |conn: &Connection| -> u64 {
-            conn.execute_batch("BEGIN").unwrap();
-            let total = total(conn, sql, &params).unwrap();
-            conn.execute_batch("COMMIT").unwrap();
-            total
-        };
+        reader
+    }
+
+    const SQL: &str = "SELECT COUNT(*) FROM t WHERE x >= ? AND counted()";
+
+    fn read(conn: &Connection) -> u64 {
+        conn.execute_batch("BEGIN").unwrap();
+        let total = total(conn, SQL, &[Value::Integer(1)]).unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+        total
+    }
+
+    /// A total is counted once and answered from memory, on every reader of the store,
+    /// while the generation stays; counted again, right, once a write raises it; always
+    /// counted on a thread that keeps no totals.
+    #[test]
+    fn readers_share_a_total_until_the_generation_changes() {
+        let (_dir, writer, path) = database();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let first = reader(&path, &runs);
+        let runs_now = || runs.load(Ordering::Relaxed);
 
         // A test runs on a thread of its own, which keeps no totals until told to.
-        assert_eq!(read(&reader), 2);
-        assert_eq!(read(&reader), 2);
-        assert_eq!((runs(), kept()), (4, 0), "a thread that keeps no totals");
-        keep_on_this_thread();
-        assert_eq!(read(&reader), 2);
-        assert_eq!(read(&reader), 2);
-        assert_eq!((runs(), kept()), (6, 1), "counted once, then remembered");
-        writer.execute("INSERT INTO t VALUES (3)", []).unwrap();
-        assert_eq!(read(&reader), 3, "counted again after a commit");
-        assert_eq!(read(&reader), 3);
-        assert_eq!((runs(), kept()), (9, 1));
-        keep_on_this_thread();
-        assert_eq!(read(&reader), 3);
-        assert_eq!(runs(), 12, "a new start forgets what was kept");
+        assert_eq!(read(&first), 2);
+        assert_eq!(read(&first), 2);
+        assert_eq!(
+            runs_now(),
+            4,
+            "a thread that keeps no totals counts every time"
+        );
+
+        let shared = Arc::new(SharedTotals::default());
+        keep_on_this_thread(Arc::clone(&shared));
+        assert_eq!(read(&first), 2);
+        assert_eq!(read(&first), 2);
+        assert_eq!(runs_now(), 6, "counted once, then remembered");
+
+        let other = {
+            let shared = Arc::clone(&shared);
+            let path = path.clone();
+            let runs = Arc::clone(&runs);
+            std::thread::spawn(move || {
+                keep_on_this_thread(shared);
+                read(&reader(&path, &runs))
+            })
+        };
+        assert_eq!(other.join().unwrap(), 2);
+        assert_eq!(runs_now(), 6, "another reader of the store counts nothing");
+
+        writer
+            .execute_batch(
+                "INSERT INTO t VALUES (3);
+                 UPDATE data_generation SET generation = generation + 1;",
+            )
+            .unwrap();
+        assert_eq!(read(&first), 3, "counted again after a write");
+        assert_eq!(read(&first), 3);
+        assert_eq!(runs_now(), 9);
+
+        keep_on_this_thread(Arc::new(SharedTotals::default()));
+        assert_eq!(read(&first), 3);
+        assert_eq!(runs_now(), 12, "another store's totals are its own");
+    }
+
+    /// While one reader counts a total, another that needs it waits for that count
+    /// instead of running its own.
+    #[test]
+    fn a_total_being_counted_is_awaited() {
+        let shared = Arc::new(SharedTotals::default());
+        let (started, has_started) = mpsc::channel();
+        let (finish, may_finish) = mpsc::channel::<()>();
+        let counter = {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || {
+                shared.total(1, "k".into(), || {
+                    started.send(()).unwrap();
+                    may_finish.recv().unwrap();
+                    Ok(7)
+                })
+            })
+        };
+        has_started.recv().unwrap();
+        let waiter = {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || shared.total(1, "k".into(), || Ok(99)))
+        };
+        // Give the waiter time to find the count under way (if it comes later it finds
+        // the total kept: it must not count either way).
+        std::thread::sleep(Duration::from_millis(50));
+        finish.send(()).unwrap();
+        assert_eq!(counter.join().unwrap().unwrap(), 7);
+        assert_eq!(waiter.join().unwrap().unwrap(), 7);
+    }
+
+    /// A count that fails is not kept, and the next reader counts; a reader of an older
+    /// generation counts for itself and leaves the kept totals alone.
+    #[test]
+    fn failed_and_stale_counts_are_not_kept() {
+        let shared = SharedTotals::default();
+        let failed = shared.total(2, "k".into(), || {
+            Err(StoreError::Unavailable("gave up".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(shared.total(2, "k".into(), || Ok(5)).unwrap(), 5);
+        assert_eq!(shared.total(2, "k".into(), || Ok(6)).unwrap(), 5, "kept");
+        assert_eq!(
+            shared.total(1, "k".into(), || Ok(4)).unwrap(),
+            4,
+            "older data"
+        );
+        assert_eq!(
+            shared.total(2, "k".into(), || Ok(6)).unwrap(),
+            5,
+            "still kept"
+        );
+        assert_eq!(
+            shared.total(3, "k".into(), || Ok(6)).unwrap(),
+            6,
+            "newer data"
+        );
     }
 }
