@@ -238,8 +238,20 @@ pub(crate) fn load(conn: &Connection, id: i64) -> StoreResult<Customer> {
 }
 
 /// The customers with `ids`, in the order of `ids` (missing ones left out), read with
-/// three queries whatever the number of ids.
+/// at most three queries whatever the number of ids.
 pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Customer>> {
+    Ok(load_with_downloads(conn, ids)?
+        .into_iter()
+        .map(|(customer, _)| customer)
+        .collect())
+}
+
+/// Like [`load_many`], each customer with the download count its row keeps (the one
+/// aggregate held there), so that a list reads each row once.
+pub(crate) fn load_with_downloads(
+    conn: &Connection,
+    ids: &[i64],
+) -> StoreResult<Vec<(Customer, i64)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -248,7 +260,8 @@ pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Custo
     {
         let mut rows = conn.prepare_cached(&format!(
             "SELECT id, uuid, email, first_name, last_name, display_name, username, role,
-                 password_hash, billing, shipping, avatar_url, created_at, modified_at
+                 password_hash, billing, shipping, avatar_url, created_at, modified_at,
+                 download_count
              FROM customers WHERE id {in_ids}"
         ))?;
         let mut rows = rows.query([&id_list])?;
@@ -273,22 +286,25 @@ pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Custo
             let shipping: String = row.get(10)?;
             by_id.insert(
                 id,
-                Customer {
-                    id: CustomerId(id),
-                    uuid: uuid_from(&uuid),
-                    email: stored_email(email)?,
-                    additional_emails: Vec::new(),
-                    first_name: row.get(3)?,
-                    last_name: row.get(4)?,
-                    display_name: row.get(5)?,
-                    account,
-                    billing: address_from_json(&billing),
-                    shipping: address_from_json(&shipping),
-                    meta_data: Vec::new(),
-                    avatar_url: row.get(11)?,
-                    created_at: from_ts(row.get(12)?),
-                    modified_at: row.get::<_, Option<i64>>(13)?.map(from_ts),
-                },
+                (
+                    Customer {
+                        id: CustomerId(id),
+                        uuid: uuid_from(&uuid),
+                        email: stored_email(email)?,
+                        additional_emails: Vec::new(),
+                        first_name: row.get(3)?,
+                        last_name: row.get(4)?,
+                        display_name: row.get(5)?,
+                        account,
+                        billing: address_from_json(&billing),
+                        shipping: address_from_json(&shipping),
+                        meta_data: Vec::new(),
+                        avatar_url: row.get(11)?,
+                        created_at: from_ts(row.get(12)?),
+                        modified_at: row.get::<_, Option<i64>>(13)?.map(from_ts),
+                    },
+                    row.get(14)?,
+                ),
             );
         }
     }
@@ -300,21 +316,26 @@ pub(crate) fn load_many(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Custo
         ))?;
         let mut rows = rows.query([&id_list])?;
         while let Some(row) = rows.next()? {
-            if let Some(customer) = by_id.get_mut(&row.get::<_, i64>(0)?) {
+            if let Some((customer, _)) = by_id.get_mut(&row.get::<_, i64>(0)?) {
                 customer
                     .additional_emails
                     .push(stored_email(row.get::<_, String>(1)?)?);
             }
         }
     }
-    {
+    // Many stores keep no meta data: one probe of the table instead of a lookup per
+    // customer.
+    let any_meta = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM customer_meta)")?
+        .query_row([], |row| row.get::<_, bool>(0))?;
+    if any_meta {
         let mut rows = conn.prepare_cached(&format!(
             "SELECT customer_id, id, key, value FROM customer_meta
              WHERE customer_id {in_ids} ORDER BY id"
         ))?;
         let mut rows = rows.query([&id_list])?;
         while let Some(row) = rows.next()? {
-            if let Some(customer) = by_id.get_mut(&row.get::<_, i64>(0)?) {
+            if let Some((customer, _)) = by_id.get_mut(&row.get::<_, i64>(0)?) {
                 let value: String = row.get(3)?;
                 customer.meta_data.push(MetaEntry {
                     id: row.get(1)?,

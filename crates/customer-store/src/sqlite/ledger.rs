@@ -655,7 +655,7 @@ pub(crate) fn offset_value(offset: u64) -> i64 {
 }
 
 /// The aggregates of each customer in `ids` (customers without any get empty ones):
-/// four indexed queries whatever the number of ids.
+/// at most four indexed queries whatever the number of ids.
 pub(crate) fn load_stats(
     conn: &Connection,
     ids: &[i64],
@@ -672,6 +672,31 @@ pub(crate) fn load_stats(
             stats.entry(row.get(0)?).or_default().download_count = row.get(1)?;
         }
     }
+    add_kept_stats(conn, ids, &mut stats)?;
+    Ok(stats)
+}
+
+/// The text in column `index` of `row`, borrowed: a per-row `String` is an allocation
+/// per aggregate row of a page.
+fn text_at<'row>(row: &'row Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
+    row.get_ref(index)?.as_str().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
+    })
+}
+
+/// Adds to `stats` the figures of each customer in `ids` that live outside the
+/// `customers` row (whose `download_count` the caller read with the row): the orders
+/// per currency and status, and the subscriptions per status.
+pub(crate) fn add_kept_stats(
+    conn: &Connection,
+    ids: &[i64],
+    stats: &mut HashMap<i64, CustomerStats>,
+) -> StoreResult<()> {
+    let (in_ids, id_list) = super::codec::id_set(ids);
     {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, currency, first_order_id, first_order_at, last_order_id,
@@ -681,8 +706,7 @@ pub(crate) fn load_stats(
         ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
-            let code: String = row.get(1)?;
-            let mut figures = CurrencyStats::empty(currency_from(&code)?);
+            let mut figures = CurrencyStats::empty(currency_from(text_at(row, 1)?)?);
             figures.first_order = Some(OrderRef {
                 id: OrderId(row.get(2)?),
                 at: from_ts(row.get(3)?),
@@ -705,10 +729,10 @@ pub(crate) fn load_stats(
         ))?;
         let mut rows = statement.query([&id_list])?;
         while let Some(row) = rows.next()? {
-            let code: String = row.get(1)?;
             let Some(customer) = stats.get_mut(&row.get::<_, i64>(0)?) else {
                 continue;
             };
+            let code = text_at(row, 1)?;
             if let Some(figures) = customer
                 .currencies
                 .iter_mut()
@@ -721,7 +745,12 @@ pub(crate) fn load_stats(
             }
         }
     }
-    {
+    // Most stores sell no subscriptions: one probe of the table instead of a lookup per
+    // customer.
+    let any_subscriptions = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM customer_subscription_stats)")?
+        .query_row([], |row| row.get::<_, bool>(0))?;
+    if any_subscriptions {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, status, count FROM customer_subscription_stats
              WHERE customer_id {in_ids}"
@@ -733,7 +762,7 @@ pub(crate) fn load_stats(
             }
         }
     }
-    Ok(stats)
+    Ok(())
 }
 
 fn add_subscription_count(

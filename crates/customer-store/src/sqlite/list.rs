@@ -9,17 +9,19 @@
 //! A search with other filters starts from its matches when a page has few of them to
 //! sort, and for every total; a page of a common term instead walks the sort's index and
 //! checks each candidate's text (see [`driving_search`]). Totals other than the kept
-//! counts are remembered by each reader until the data changes ([`super::totals`]).
+//! counts are shared by the readers until the data changes ([`super::totals`]).
+
+use std::collections::HashMap;
 
 use customer_model::{
-    AccountFilter, CustomerFilter, CustomerQuery, SearchField, SortDirection, SortKey, TextSearch,
-    TimeRange,
+    AccountFilter, CustomerFilter, CustomerQuery, CustomerStats, SearchField, SortDirection,
+    SortKey, TextSearch, TimeRange,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::codec::{bound_ts, like_escape};
-use super::ledger::{limit_value, load_stats, offset_value};
+use super::ledger::{limit_value, offset_value};
 use super::{customers, ledger, totals};
 use crate::{CustomerRecord, Page, StoreResult};
 
@@ -726,10 +728,21 @@ fn kept_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<
 pub(crate) fn list(conn: &Connection, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
     let ids = page_ids(conn, query)?;
     let total = count(conn, query)?;
-    let mut stats = load_stats(conn, &ids)?;
-    let items = customers::load_many(conn, &ids)?
+    let loaded = customers::load_with_downloads(conn, &ids)?;
+    let mut stats: HashMap<i64, CustomerStats> = loaded
+        .iter()
+        .map(|(customer, download_count)| {
+            let stats = CustomerStats {
+                download_count: *download_count,
+                ..CustomerStats::default()
+            };
+            (customer.id.0, stats)
+        })
+        .collect();
+    ledger::add_kept_stats(conn, &ids, &mut stats)?;
+    let items = loaded
         .into_iter()
-        .map(|customer| CustomerRecord {
+        .map(|(customer, _)| CustomerRecord {
             stats: stats.remove(&customer.id.0).unwrap_or_default(),
             customer,
         })

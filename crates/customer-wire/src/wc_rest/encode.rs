@@ -66,15 +66,31 @@ impl EncodeContext<'_> {
 
     /// `YYYY-MM-DDTHH:MM:SS` in the site's time zone.
     pub fn local_date(&self, at: Timestamp) -> String {
-        at.to_zoned(self.timezone.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S")
-            .to_string()
+        wp_datetime(self.timezone.to_datetime(at))
     }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` in UTC.
 pub fn gmt_date(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%S").to_string()
+    wp_datetime(TimeZone::UTC.to_datetime(at))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, as WordPress prints its dates (whole seconds). Written field
+/// by field: a list of 100 customers prints 400 dates, and going through a `strftime`
+/// pattern was a tenth of its encoding. Years outside four digits take the pattern.
+fn wp_datetime(at: jiff::civil::DateTime) -> String {
+    if !(0..=9999).contains(&at.year()) {
+        return at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// WordPress's Gravatar URL for an e-mail address, at WordPress's default size.
@@ -393,6 +409,28 @@ const RAWURLENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Dates read as `strftime("%Y-%m-%dT%H:%M:%S")` writes them, in UTC and in a
+        /// zone with daylight saving time, across jiff's whole range.
+        #[test]
+        fn dates_are_written_as_the_pattern_writes_them(
+            seconds in Timestamp::MIN.as_second()..=Timestamp::MAX.as_second(),
+            nanos in 0..1_000_000_000i32,
+        ) {
+            let at = Timestamp::new(seconds, nanos).unwrap_or(Timestamp::MAX);
+            let pattern = |tz: &TimeZone| at.to_zoned(tz.clone()).strftime("%Y-%m-%dT%H:%M:%S").to_string();
+            proptest::prop_assert_eq!(gmt_date(at), pattern(&TimeZone::UTC));
+            let zone = TimeZone::get("America/New_York").unwrap();
+            let ctx = EncodeContext {
+                version: Version::V3,
+                home_url: "http://example.com",
+                timezone: &zone,
+                currency: Currency::parse("USD").unwrap(),
+            };
+            proptest::prop_assert_eq!(ctx.local_date(at), pattern(&zone));
+        }
+    }
 
     #[test]
     fn gravatar_matches_the_documented_example() {
