@@ -245,6 +245,18 @@ struct Chunk {
     position: u64,
 }
 
+impl Chunk {
+    /// An empty chunk with room for [`CHUNK`] records: records are large, and growing
+    /// the vector by doubling moved each of them about once more.
+    fn with_room() -> Self {
+        Self {
+            records: Vec::with_capacity(CHUNK),
+            locations: Vec::with_capacity(CHUNK),
+            ..Self::default()
+        }
+    }
+}
+
 /// Counts the bytes read, for the progress bar.
 struct Counting<R> {
     inner: R,
@@ -275,10 +287,10 @@ fn decode_in_chunks(
         .name("clientele-decode".into())
         .spawn(move || {
             let reader = BufReader::with_capacity(1 << 20, counting);
-            let mut chunk = Chunk::default();
+            let mut chunk = Chunk::with_room();
             let mut errors = 0;
             let ship = |chunk: &mut Chunk| {
-                let mut full = std::mem::take(chunk);
+                let mut full = std::mem::replace(chunk, Chunk::with_room());
                 full.position = position.load(Ordering::Relaxed);
                 chunks.blocking_send(full).is_ok()
             };
