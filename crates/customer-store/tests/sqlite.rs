@@ -493,6 +493,21 @@ mod sqlite_only {
                 .unwrap();
         }
         count_everywhere(expected).await;
+
+        // An import into a store with data writes row by row without the triggers that
+        // raise the generation, raises it once at its end, and puts the triggers back.
+        let mut batch = customer_model::import::ImportBatch::default();
+        batch
+            .customers
+            .push(guest("imported.kept@example.com").into());
+        batch.customers.push(guest("imported@example.com").into());
+        store.import(batch).await.unwrap();
+        count_everywhere(expected + 1).await;
+        store
+            .create_customer(guest("last.kept@example.com"))
+            .await
+            .unwrap();
+        count_everywhere(expected + 2).await;
     }
 
     /// A term longer than any stored value is answered without reading the search

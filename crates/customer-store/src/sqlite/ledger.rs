@@ -122,6 +122,17 @@ impl PendingAggregates {
         figures: [i64; 3],
         placed: Placed,
     ) {
+        self.add_to_bucket(customer_id, currency, status, figures);
+        self.add_edges(customer_id, currency, (placed, placed));
+    }
+
+    fn add_to_bucket(
+        &mut self,
+        customer_id: i64,
+        currency: &'static str,
+        status: OrderStatus,
+        figures: [i64; 3],
+    ) {
         let bucket = self
             .buckets
             .entry((customer_id, currency, status))
@@ -129,14 +140,72 @@ impl PendingAggregates {
         for (sum, add) in bucket.iter_mut().zip(figures) {
             *sum += add;
         }
+    }
+
+    /// Widens the customer's first and last order in `currency` to take in `first` and
+    /// `last` (and so its last order over all currencies).
+    fn add_edges(
+        &mut self,
+        customer_id: i64,
+        currency: &'static str,
+        (first, last): (Placed, Placed),
+    ) {
         let edge = self
             .edges
             .entry((customer_id, currency))
-            .or_insert((placed, placed));
-        edge.0 = edge.0.min(placed);
-        edge.1 = edge.1.max(placed);
-        let last = self.last_order_at.entry(customer_id).or_insert(placed.0);
-        *last = (*last).max(placed.0);
+            .or_insert((first, last));
+        edge.0 = edge.0.min(first);
+        edge.1 = edge.1.max(last);
+        let last_at = self.last_order_at.entry(customer_id).or_insert(last.0);
+        *last_at = (*last_at).max(last.0);
+    }
+
+    /// Entries gathered, of all kinds.
+    fn len(&self) -> usize {
+        self.buckets.len() + self.edges.len() + self.last_order_at.len()
+    }
+
+    /// Sets what was gathered aside in the connection's temporary tables instead of
+    /// writing it ([`apply_spooled_aggregates`] writes it all, later). Writing a chunk's
+    /// aggregates as they come touches aggregate rows (and customers) all over their
+    /// tables, a statement each; set aside, the aggregates of a whole import are summed
+    /// per key and written once, in key order.
+    pub(crate) fn spool(self, conn: &Connection) -> StoreResult<()> {
+        if self.buckets.is_empty() && self.edges.is_empty() {
+            return Ok(());
+        }
+        conn.execute_batch(SPOOL_TABLES)?;
+        let mut bucket = conn.prepare_cached(
+            "INSERT INTO temp.spooled_order_buckets (customer_id, currency, status, orders,
+                 total, refunded)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for ((customer_id, currency, status), [orders, total, refunded]) in self.buckets {
+            bucket.execute(params![
+                customer_id,
+                currency,
+                status.index() as i64,
+                orders,
+                total,
+                refunded
+            ])?;
+        }
+        let mut edges = conn.prepare_cached(
+            "INSERT INTO temp.spooled_order_edges (customer_id, currency, first_at, first_id,
+                 last_at, last_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for ((customer_id, currency), (first, last)) in self.edges {
+            edges.execute(params![
+                customer_id,
+                currency,
+                first.0,
+                first.1,
+                last.0,
+                last.1
+            ])?;
+        }
+        Ok(())
     }
 
     /// Writes what was gathered.
@@ -177,6 +246,81 @@ impl PendingAggregates {
         }
         Ok(())
     }
+}
+
+/// The temporary tables [`PendingAggregates::spool`] sets aggregates aside in. `temp`
+/// tables belong to the connection, and go with it or with [`apply_spooled_aggregates`].
+const SPOOL_TABLES: &str = "
+    CREATE TEMP TABLE IF NOT EXISTS spooled_order_buckets (customer_id INTEGER,
+        currency TEXT, status INTEGER, orders INTEGER, total INTEGER, refunded INTEGER);
+    CREATE TEMP TABLE IF NOT EXISTS spooled_order_edges (customer_id INTEGER, currency TEXT,
+        first_at INTEGER, first_id INTEGER, last_at INTEGER, last_id INTEGER);";
+
+/// Drops what an earlier session may have left set aside on this connection. A rollback
+/// takes the temporary tables back with the rest; this makes sure of it.
+pub(crate) fn drop_spooled_aggregates(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.spooled_order_buckets;
+         DROP TABLE IF EXISTS temp.spooled_order_edges;",
+    )?;
+    Ok(())
+}
+
+/// Aggregate entries gathered before they are written: enough for a few thousand
+/// customers of neighbouring ids, whose rows share pages.
+const SPOOLED_PER_FLUSH: usize = 16 * 1024;
+
+/// Writes what [`PendingAggregates::spool`] set aside (nothing if nothing was), summed
+/// per key, in key order, and drops the spool.
+pub(crate) fn apply_spooled_aggregates(conn: &Connection) -> StoreResult<()> {
+    let spooled = conn
+        .prepare_cached("SELECT 1 FROM temp.sqlite_schema WHERE name = 'spooled_order_buckets'")?
+        .exists([])?;
+    if !spooled {
+        return Ok(());
+    }
+    let mut pending = PendingAggregates::default();
+    {
+        let mut statement = conn.prepare(
+            "SELECT customer_id, currency, status, orders, total, refunded
+             FROM temp.spooled_order_buckets ORDER BY customer_id, currency, status",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let currency = currency_from(text_at(row, 1)?)?;
+            pending.add_to_bucket(
+                row.get(0)?,
+                currency.code(),
+                order_status(row.get(2)?),
+                [row.get(3)?, row.get(4)?, row.get(5)?],
+            );
+            if pending.len() >= SPOOLED_PER_FLUSH {
+                std::mem::take(&mut pending).flush(conn)?;
+            }
+        }
+    }
+    {
+        let mut statement = conn.prepare(
+            "SELECT customer_id, currency, first_at, first_id, last_at, last_id
+             FROM temp.spooled_order_edges ORDER BY customer_id, currency",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let currency = currency_from(text_at(row, 1)?)?;
+            pending.add_edges(
+                row.get(0)?,
+                currency.code(),
+                ((row.get(2)?, row.get(3)?), (row.get(4)?, row.get(5)?)),
+            );
+            // Every write takes the smaller first and the larger last order: a key
+            // written from two flushes ends as if written once.
+            if pending.len() >= SPOOLED_PER_FLUSH {
+                std::mem::take(&mut pending).flush(conn)?;
+            }
+        }
+    }
+    pending.flush(conn)?;
+    drop_spooled_aggregates(conn)
 }
 
 /// Inserts `new` for `customer_id` (which overrides `new.customer_id`) with its lines and
