@@ -4,10 +4,13 @@
 //! back or a failed commit leaves the store as it was.
 //!
 //! Two ways to write, with the same result:
-//! - **Row by row** (a store that holds data): every record updates the indexes, the
-//!   search index and the kept counts as it is written; the aggregates of a chunk's
-//!   orders are folded in memory and written once per customer, currency and status at
-//!   the end of the chunk, so memory is bounded by a chunk.
+//! - **Row by row** (a store that holds data): every record updates the indexes and the
+//!   kept counts as it is written. The aggregates of a chunk's orders are folded in
+//!   memory and set aside in temporary tables on disk at the end of the chunk, so memory
+//!   is bounded by a chunk; at the end of the import they are summed per customer,
+//!   currency and status and written in key order. The customers' search rows are set
+//!   aside the same way and indexed at the end. The triggers that raise the data's
+//!   generation are dropped for the import, which raises it once.
 //! - **Bulk** (an empty store): the secondary indexes and the triggers that keep counts
 //!   are dropped inside the transaction, the rows go in alone, and at commit the
 //!   aggregates, the search index, the indexes and the counts are built from the rows,
