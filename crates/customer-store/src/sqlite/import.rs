@@ -899,15 +899,42 @@ const GROWING_INDEXES: [&str; 4] = [
 /// Drops the secondary indexes (the unique ones stay: they decide conflicts record by
 /// record; so do [`GROWING_INDEXES`]) and the triggers, and returns them to build again.
 fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
+    drop_schema_objects(
+        conn,
+        "(type = 'index' AND sql NOT LIKE 'CREATE UNIQUE INDEX%'
+          AND tbl_name NOT IN ('api_keys', 'oauth_nonces'))
+         OR type = 'trigger'",
+        &GROWING_INDEXES,
+    )
+}
+
+/// Drops the triggers that raise the data's generation with every row written, for an
+/// import row by row, and returns them: one import is one change of the data, and a
+/// statement per row written (with the page it dirties written out at every spill of
+/// the cache) took about a third of an import into a store of a million customers.
+/// The import raises the generation once at its end; the drop and the rebuild commit
+/// together, so no other connection sees the store without them.
+fn drop_generation_triggers(conn: &Connection) -> StoreResult<Vec<Dropped>> {
+    drop_schema_objects(
+        conn,
+        "type = 'trigger' AND substr(name, 1, 16) = 'data_generation_'",
+        &[],
+    )
+}
+
+/// Drops the indexes and triggers that meet `condition` (on `sqlite_schema`), but for
+/// those named in `kept`, and returns them to build again.
+fn drop_schema_objects(
+    conn: &Connection,
+    condition: &str,
+    kept: &[&str],
+) -> StoreResult<Vec<Dropped>> {
     let dropped: Vec<Dropped> = conn
-        .prepare(
+        .prepare(&format!(
             "SELECT type, name, sql FROM sqlite_schema
-             WHERE sql IS NOT NULL
-               AND ((type = 'index' AND sql NOT LIKE 'CREATE UNIQUE INDEX%'
-                     AND tbl_name NOT IN ('api_keys', 'oauth_nonces'))
-                    OR type = 'trigger')
-             ORDER BY type, name",
-        )?
+             WHERE sql IS NOT NULL AND type IN ('index', 'trigger') AND ({condition})
+             ORDER BY type, name"
+        ))?
         .query_map([], |row| {
             Ok(Dropped {
                 kind: row.get(0)?,
@@ -917,7 +944,7 @@ fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
         })?
         .collect::<Result<Vec<Dropped>, _>>()?
         .into_iter()
-        .filter(|object| !GROWING_INDEXES.contains(&object.name.as_str()))
+        .filter(|object| !kept.contains(&object.name.as_str()))
         .collect();
     for object in &dropped {
         let kind = if object.kind == "index" {
@@ -928,33 +955,6 @@ fn drop_for_bulk(conn: &Connection) -> StoreResult<Vec<Dropped>> {
         conn.execute_batch(&format!("DROP {kind} \"{}\"", object.name))?;
     }
     Ok(dropped)
-}
-
-/// Drops the triggers that raise the data's generation with every row written, for an
-/// import row by row, and returns them: one import is one change of the data, and a
-/// statement per row written (with the page it dirties written out at every spill of
-/// the cache) took about a third of an import into a store of a million customers.
-/// The import raises the generation once at its end; the drop and the rebuild commit
-/// together, so no other connection sees the store without them.
-fn drop_generation_triggers(conn: &Connection) -> StoreResult<Vec<Dropped>> {
-    let triggers: Vec<Dropped> = conn
-        .prepare(
-            "SELECT type, name, sql FROM sqlite_schema
-             WHERE type = 'trigger' AND substr(name, 1, 16) = 'data_generation_'
-             ORDER BY name",
-        )?
-        .query_map([], |row| {
-            Ok(Dropped {
-                kind: row.get(0)?,
-                name: row.get(1)?,
-                sql: row.get(2)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    for trigger in &triggers {
-        conn.execute_batch(&format!("DROP TRIGGER \"{}\"", trigger.name))?;
-    }
-    Ok(triggers)
 }
 
 /// After a bulk load: the aggregates from the rows, then the indexes and triggers, then

@@ -195,16 +195,7 @@ impl PendingAggregates {
                  last_at, last_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        for ((customer_id, currency), (first, last)) in self.edges {
-            edges.execute(params![
-                customer_id,
-                currency,
-                first.0,
-                first.1,
-                last.0,
-                last.1
-            ])?;
-        }
+        execute_per_edge(&mut edges, self.edges)?;
         Ok(())
     }
 
@@ -227,16 +218,7 @@ impl PendingAggregates {
                      ELSE last_order_id END,
                  last_order_at = MAX(last_order_at, excluded.last_order_at)",
         )?;
-        for ((customer_id, currency), (first, last)) in self.edges {
-            edges.execute(params![
-                customer_id,
-                currency,
-                first.0,
-                first.1,
-                last.0,
-                last.1
-            ])?;
-        }
+        execute_per_edge(&mut edges, self.edges)?;
         let mut last_order = conn.prepare_cached(
             "UPDATE customers SET last_order_at = MAX(IFNULL(last_order_at, ?2), ?2)
              WHERE id = ?1",
@@ -246,6 +228,25 @@ impl PendingAggregates {
         }
         Ok(())
     }
+}
+
+/// Runs `statement` once per customer and currency of `edges`, with the customer, the
+/// currency and the first and last orders' instants and ids.
+fn execute_per_edge(
+    statement: &mut rusqlite::Statement<'_>,
+    edges: HashMap<(i64, &'static str), (Placed, Placed)>,
+) -> StoreResult<()> {
+    for ((customer_id, currency), (first, last)) in edges {
+        statement.execute(params![
+            customer_id,
+            currency,
+            first.0,
+            first.1,
+            last.0,
+            last.1
+        ])?;
+    }
+    Ok(())
 }
 
 /// The temporary tables [`PendingAggregates::spool`] sets aggregates aside in. `temp`
