@@ -71,12 +71,8 @@ pub const DEFAULT_AVATAR_SIZE: u32 = 96;
 /// lower-cased address.
 pub fn gravatar_url(email: &str, size: u32) -> String {
     let normalized = email.trim().to_lowercase();
-    let hash = hex_lower(&md5::Md5::digest(normalized.as_bytes()));
+    let hash = hex::encode(md5::Md5::digest(normalized.as_bytes()));
     format!("https://secure.gravatar.com/avatar/{hash}?s={size}&d=mm&r=g")
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Local parts that say nothing about the person; WooCommerce then names the account
