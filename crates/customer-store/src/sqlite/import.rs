@@ -481,9 +481,10 @@ impl Writer {
             ));
         }
         let mut aggregates = ledger::PendingAggregates::default();
+        let mut statements = ledger::OrderStatements::prepare(conn)?;
         let mut held = Vec::new();
         for (index, record) in records.into_iter().enumerate() {
-            match self.record(conn, &record, unresolved, &mut aggregates)? {
+            match self.record(conn, &record, unresolved, &mut aggregates, &mut statements)? {
                 Outcome::Written => self.summary.count(record.kind()),
                 Outcome::Held => held.push(Held { index, record }),
                 Outcome::Refused { field, reason } => {
@@ -519,6 +520,7 @@ impl Writer {
         record: &ImportRecord,
         unresolved: Unresolved,
         aggregates: &mut ledger::PendingAggregates,
+        statements: &mut ledger::OrderStatements<'_>,
     ) -> StoreResult<Outcome> {
         let outcome = match record {
             ImportRecord::Product(product) => ledger::insert_product(conn, product).map(|id| {
@@ -526,7 +528,9 @@ impl Writer {
                 Outcome::Written
             }),
             ImportRecord::Customer(customer) => self.customer(conn, customer),
-            ImportRecord::Order(order) => self.order(conn, order, unresolved, aggregates),
+            ImportRecord::Order(order) => {
+                self.order(conn, order, unresolved, aggregates, statements)
+            }
             ImportRecord::Subscription(subscription) => {
                 self.subscription(conn, subscription, unresolved)
             }
@@ -574,6 +578,7 @@ impl Writer {
         imported: &ImportOrder,
         unresolved: Unresolved,
         aggregates: &mut ledger::PendingAggregates,
+        statements: &mut ledger::OrderStatements<'_>,
     ) -> StoreResult<Outcome> {
         let order = &imported.order;
         for (i, line) in order.line_items.iter().enumerate() {
@@ -625,7 +630,7 @@ impl Writer {
         } else {
             Some(aggregates)
         };
-        let id = ledger::write_order(conn, order, customer_id, "", &ids, aggregates)?;
+        let id = ledger::write_order(conn, statements, order, customer_id, "", &ids, aggregates)?;
         self.known.orders.insert(id.0);
         Ok(Outcome::Written)
     }
