@@ -255,16 +255,17 @@ pub(crate) fn load_with_downloads(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let (in_ids, id_list) = super::codec::id_set(ids);
+    let wanted = super::codec::id_set(ids);
     let mut by_id = std::collections::HashMap::with_capacity(ids.len());
     {
         let mut rows = conn.prepare_cached(&format!(
             "SELECT id, uuid, email, first_name, last_name, display_name, username, role,
                  password_hash, billing, shipping, avatar_url, created_at, modified_at,
                  download_count
-             FROM customers WHERE id {in_ids}"
+             FROM {}customers WHERE id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = rows.query([&id_list])?;
+        let mut rows = rows.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             let uuid: Vec<u8> = row.get(1)?;
@@ -310,16 +311,20 @@ pub(crate) fn load_with_downloads(
     }
     {
         let mut rows = conn.prepare_cached(&format!(
-            "SELECT customer_id, address FROM customer_emails
-             WHERE customer_id {in_ids} AND position > 0
-             ORDER BY customer_id, position"
+            "SELECT customer_id, position, address FROM {}customer_emails
+             WHERE customer_id {} AND position > 0",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = rows.query([&id_list])?;
+        let mut rows = rows.query([&wanted.value])?;
+        let mut additional = Vec::new();
         while let Some(row) = rows.next()? {
-            if let Some((customer, _)) = by_id.get_mut(&row.get::<_, i64>(0)?) {
-                customer
-                    .additional_emails
-                    .push(stored_email(row.get::<_, String>(1)?)?);
+            let position: i64 = row.get(1)?;
+            additional.push((row.get::<_, i64>(0)?, position, row.get::<_, String>(2)?));
+        }
+        additional.sort_unstable_by_key(|(customer, position, _)| (*customer, *position));
+        for (id, _, address) in additional {
+            if let Some((customer, _)) = by_id.get_mut(&id) {
+                customer.additional_emails.push(stored_email(address)?);
             }
         }
     }
@@ -330,10 +335,11 @@ pub(crate) fn load_with_downloads(
         .query_row([], |row| row.get::<_, bool>(0))?;
     if any_meta {
         let mut rows = conn.prepare_cached(&format!(
-            "SELECT customer_id, id, key, value FROM customer_meta
-             WHERE customer_id {in_ids} ORDER BY id"
+            "SELECT customer_id, id, key, value FROM {}customer_meta
+             WHERE customer_id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = rows.query([&id_list])?;
+        let mut rows = rows.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             if let Some((customer, _)) = by_id.get_mut(&row.get::<_, i64>(0)?) {
                 let value: String = row.get(3)?;
@@ -343,6 +349,9 @@ pub(crate) fn load_with_downloads(
                     value: serde_json::from_str(&value).unwrap_or(serde_json::Value::Null),
                 });
             }
+        }
+        for (customer, _) in by_id.values_mut() {
+            customer.meta_data.sort_unstable_by_key(|entry| entry.id);
         }
     }
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())

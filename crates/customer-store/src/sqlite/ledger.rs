@@ -735,13 +735,14 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let (in_ids, id_list) = super::codec::id_set(ids);
+    let wanted = super::codec::id_set(ids);
     let mut by_id = HashMap::with_capacity(ids.len());
     {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE id {in_ids}"
+            "SELECT {ORDER_COLUMNS} FROM {}orders WHERE id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             let order = order_from_row(row)?;
             by_id.insert(order.id.0, order);
@@ -749,10 +750,11 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
     }
     {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT order_id, id, product_id, name, quantity, total FROM order_items
-             WHERE order_id {in_ids} ORDER BY order_id, id"
+            "SELECT order_id, id, product_id, name, quantity, total
+             FROM {}order_items WHERE order_id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             if let Some(order) = by_id.get_mut(&row.get::<_, i64>(0)?) {
                 order.line_items.push(LineItem {
@@ -767,10 +769,11 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
     }
     {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT order_id, id, amount, created_at, reason FROM refunds
-             WHERE order_id {in_ids} ORDER BY order_id, created_at, id"
+            "SELECT order_id, id, amount, created_at, reason
+             FROM {}refunds WHERE order_id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             if let Some(order) = by_id.get_mut(&row.get::<_, i64>(0)?) {
                 order.refunds.push(Refund {
@@ -781,6 +784,12 @@ pub(crate) fn load_orders(conn: &Connection, ids: &[i64]) -> StoreResult<Vec<Ord
                 });
             }
         }
+    }
+    for order in by_id.values_mut() {
+        order.line_items.sort_unstable_by_key(|line| line.id);
+        order
+            .refunds
+            .sort_unstable_by_key(|refund| (refund.created_at, refund.id));
     }
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
@@ -833,14 +842,14 @@ pub(crate) fn load_stats(
     conn: &Connection,
     ids: &[i64],
 ) -> StoreResult<HashMap<i64, CustomerStats>> {
-    let (in_ids, id_list) = super::codec::id_set(ids);
+    let wanted = super::codec::id_set(ids);
     let mut stats: HashMap<i64, CustomerStats> = HashMap::with_capacity(ids.len());
     {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT id, download_count FROM customers
-             WHERE id {in_ids}"
+            "SELECT id, download_count FROM {}customers WHERE id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             stats.entry(row.get(0)?).or_default().download_count = row.get(1)?;
         }
@@ -869,15 +878,15 @@ pub(crate) fn add_kept_stats(
     ids: &[i64],
     stats: &mut HashMap<i64, CustomerStats>,
 ) -> StoreResult<()> {
-    let (in_ids, id_list) = super::codec::id_set(ids);
+    let wanted = super::codec::id_set(ids);
     {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, currency, first_order_id, first_order_at, last_order_id,
                  last_order_at
-             FROM customer_currency WHERE customer_id {in_ids}
-             ORDER BY customer_id, currency"
+             FROM {}customer_currency WHERE customer_id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             let mut figures = CurrencyStats::empty(currency_from(text_at(row, 1)?)?);
             figures.first_order = Some(OrderRef {
@@ -894,13 +903,19 @@ pub(crate) fn add_kept_stats(
                 .currencies
                 .push(figures);
         }
+        for customer in stats.values_mut() {
+            customer
+                .currencies
+                .sort_unstable_by(|a, b| a.currency.code().cmp(b.currency.code()));
+        }
     }
     {
         let mut statement = conn.prepare_cached(&format!(
             "SELECT customer_id, currency, status, orders, total, refunded
-             FROM customer_order_stats WHERE customer_id {in_ids}"
+             FROM {}customer_order_stats WHERE customer_id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             let Some(customer) = stats.get_mut(&row.get::<_, i64>(0)?) else {
                 continue;
@@ -925,10 +940,11 @@ pub(crate) fn add_kept_stats(
         .query_row([], |row| row.get::<_, bool>(0))?;
     if any_subscriptions {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT customer_id, status, count FROM customer_subscription_stats
-             WHERE customer_id {in_ids}"
+            "SELECT customer_id, status, count
+             FROM {}customer_subscription_stats WHERE customer_id {}",
+            wanted.from, wanted.is
         ))?;
-        let mut rows = statement.query([&id_list])?;
+        let mut rows = statement.query([&wanted.value])?;
         while let Some(row) = rows.next()? {
             if let Some(customer) = stats.get_mut(&row.get::<_, i64>(0)?) {
                 customer.subscriptions[subscription_status(row.get(1)?).index()] = row.get(2)?;
