@@ -160,9 +160,18 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert!(plan.iter().any(|step| step.starts_with("SCAN json_each")), "{plan:?}");
-        assert!(plan.iter().any(|step| step.contains("USING INDEX t_owner")), "{plan:?}");
-        assert!(!plan.iter().any(|step| step.contains("LIST SUBQUERY")), "{plan:?}");
+        assert!(
+            plan.iter().any(|step| step.starts_with("SCAN json_each")),
+            "{plan:?}"
+        );
+        assert!(
+            plan.iter().any(|step| step.contains("USING INDEX t_owner")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.contains("LIST SUBQUERY")),
+            "{plan:?}"
+        );
         let rows: Vec<(i64, String)> = conn
             .prepare(&sql)
             .unwrap()
