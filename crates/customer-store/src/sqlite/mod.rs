@@ -16,8 +16,9 @@
 //! its prepared statements; writes run on tokio's blocking pool, never on the executor's
 //! threads. A read of a record by its key, whose cost does not grow with the data, runs
 //! on the calling thread instead while few tasks are alive (`read_here`): with few
-//! clients, waking a reader thread and then the caller cost more than the read. Writes run in an `IMMEDIATE` transaction; reads of several statements run in
-//! one read transaction so that a page and its total agree.
+//! clients, waking a reader thread and then the caller cost more than the read. Writes
+//! run in an `IMMEDIATE` transaction; reads of several statements run in one read
+//! transaction so that a page and its total agree.
 //!
 //! # Bounded work
 //! At most [`SqliteStore::max_readers`] reads run at once (more would only share the

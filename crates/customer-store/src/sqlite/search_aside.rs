@@ -147,23 +147,23 @@ fn encode_row(row: &SearchText, out: &mut Vec<u8>) -> StoreResult<()> {
 /// The rows [`encode_row`] wrote into `bytes`.
 fn decode_rows(mut bytes: &[u8]) -> StoreResult<Vec<SearchText>> {
     fn take<'a>(bytes: &mut &'a [u8], n: usize) -> StoreResult<&'a [u8]> {
-        if bytes.len() < n {
+        let Some((head, rest)) = bytes.split_at_checked(n) else {
             return Err(backend("the search rows' spill file is cut short"));
-        }
-        let (head, rest) = bytes.split_at(n);
+        };
         *bytes = rest;
         Ok(head)
     }
+    fn take_array<const N: usize>(bytes: &mut &[u8]) -> StoreResult<[u8; N]> {
+        let mut array = [0; N];
+        array.copy_from_slice(take(bytes, N)?);
+        Ok(array)
+    }
     let mut rows = Vec::new();
     while !bytes.is_empty() {
-        let id = i64::from_le_bytes(take(&mut bytes, 8)?.try_into().map_err(|_| backend("id"))?);
+        let id = i64::from_le_bytes(take_array(&mut bytes)?);
         let mut columns: [String; 7] = Default::default();
         for column in &mut columns {
-            let len = u32::from_le_bytes(
-                take(&mut bytes, 4)?
-                    .try_into()
-                    .map_err(|_| backend("length"))?,
-            );
+            let len = u32::from_le_bytes(take_array(&mut bytes)?);
             let text = take(&mut bytes, len as usize)?;
             *column = String::from_utf8(text.to_vec())
                 .map_err(|_| backend("the search rows' spill file holds text that is not UTF-8"))?;
