@@ -52,7 +52,16 @@ pub struct KeyCache {
     stamped: Mutex<HashMap<i64, Instant>>,
     /// Whether a task is writing the uses.
     flushing: AtomicBool,
+    /// WooCommerce lookup values of consumer keys that named a live key: an HMAC-SHA256
+    /// per request was a tenth of a GET one's instructions. A lookup value depends on
+    /// the consumer key alone, so an entry never goes stale; whether its key is still
+    /// live is read from the snapshot each time.
+    woocommerce_lookups: Mutex<HashMap<String, String>>,
 }
+
+/// Consumer keys whose lookup values are kept at most; past that the memo starts over.
+/// Only keys that named a live key are kept, so a store's own keys fit.
+const MAX_KEPT_LOOKUPS: usize = 1024;
 
 /// Locks `mutex`; the data behind these locks stays consistent across a panic.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -70,7 +79,27 @@ impl KeyCache {
             uses: Mutex::new(HashMap::new()),
             stamped: Mutex::new(HashMap::new()),
             flushing: AtomicBool::new(false),
+            woocommerce_lookups: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The live WooCommerce key whose consumer key is `consumer_key`, as [`KeyCache::find`]
+    /// answers for its lookup value ([`crate::keys::woocommerce_lookup`]).
+    pub async fn find_woocommerce(&self, consumer_key: &str) -> StoreResult<Option<ApiKey>> {
+        let kept = lock(&self.woocommerce_lookups).get(consumer_key).cloned();
+        let lookup = match &kept {
+            Some(lookup) => lookup.clone(),
+            None => crate::keys::woocommerce_lookup(consumer_key),
+        };
+        let found = self.find(KeyKind::WooCommerce, &lookup).await?;
+        if found.is_some() && kept.is_none() {
+            let mut lookups = lock(&self.woocommerce_lookups);
+            if lookups.len() >= MAX_KEPT_LOOKUPS {
+                lookups.clear();
+            }
+            lookups.insert(consumer_key.to_owned(), lookup);
+        }
+        Ok(found)
     }
 
     /// The live key of `kind` whose lookup value is `lookup`, as
@@ -239,5 +268,50 @@ mod tests {
         cache.flush_uses().await;
         assert_eq!(stamp().await, Some(1_002), "everything goes in at shutdown");
         assert!(lock(&cache.uses).is_empty());
+    }
+
+    /// A WooCommerce key is found by its consumer key, first through its HMAC and then
+    /// through the kept lookup value; a revoked key is no longer found though its
+    /// lookup value is kept, and an unknown consumer key is not kept.
+    #[tokio::test]
+    async fn woocommerce_keys_are_found_by_consumer_key_while_they_live() {
+        let store: Arc<dyn CustomerStore> = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let key = store
+            .create_api_key(NewApiKey {
+                kind: KeyKind::WooCommerce,
+                description: String::new(),
+                permissions: KeyPermissions::Read,
+                lookup: crate::keys::woocommerce_lookup("ck_live"),
+                secret: "cs_secret".into(),
+                truncated: "1234567".into(),
+            })
+            .await
+            .unwrap();
+        let cache = KeyCache::new(Arc::clone(&store));
+        let found = |consumer_key: &'static str| {
+            let cache = &cache;
+            async move {
+                cache
+                    .find_woocommerce(consumer_key)
+                    .await
+                    .unwrap()
+                    .map(|key| key.id)
+            }
+        };
+        assert_eq!(found("ck_live").await, Some(key.id));
+        assert_eq!(
+            found("ck_live").await,
+            Some(key.id),
+            "through the kept value"
+        );
+        assert_eq!(found("ck_unknown").await, None);
+        assert_eq!(
+            lock(&cache.woocommerce_lookups).keys().collect::<Vec<_>>(),
+            ["ck_live"]
+        );
+        store.revoke_api_key(key.id).await.unwrap();
+        // A revocation is seen once the keys in memory are older than RECHECK_AFTER.
+        tokio::time::sleep(RECHECK_AFTER).await;
+        assert_eq!(found("ck_live").await, None, "a revoked key is not found");
     }
 }

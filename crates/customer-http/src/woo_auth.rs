@@ -4,13 +4,13 @@
 //! error, is `customer_wire::woo::auth`'s.
 
 use customer_model::Timestamp;
-use customer_store::{ApiKey, KeyKind, KeyPermissions};
+use customer_store::{ApiKey, KeyPermissions};
 use customer_wire::request::Incoming;
 use customer_wire::woo::auth::{
     self, AuthError, Flavor, KeyScope, OAuthParams, legacy_base_url, rest_base_url,
 };
 
-use crate::{AppState, keys};
+use crate::AppState;
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,10 +196,7 @@ async fn find_key(state: &AppState, consumer_key: &[u8]) -> Result<Option<ApiKey
     };
     state
         .keys
-        .find(
-            KeyKind::WooCommerce,
-            &keys::woocommerce_lookup(consumer_key),
-        )
+        .find_woocommerce(consumer_key)
         .await
         .map_err(|error| {
             tracing::error!(%error, "API key lookup failed");
