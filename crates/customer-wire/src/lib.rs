@@ -24,6 +24,7 @@
 pub mod admin;
 pub mod catalogue;
 pub mod contract;
+mod datetime_text;
 pub mod dialect;
 pub mod easycart;
 pub mod edd;

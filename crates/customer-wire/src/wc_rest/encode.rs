@@ -80,27 +80,10 @@ pub fn gmt_date(at: Timestamp) -> String {
 /// pattern, then through `format!`, was a tenth of its encoding. Years outside four
 /// digits take the pattern.
 fn wp_datetime(at: jiff::civil::DateTime) -> String {
-    let Ok(year) = u16::try_from(at.year()) else {
-        return at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    };
-    if year > 9999 {
-        return at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    match crate::datetime_text::iso_seconds(at) {
+        Some(bytes) => crate::datetime_text::ascii(&bytes).to_owned(),
+        None => at.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
     }
-    let two = |value: i8| {
-        let value = value.unsigned_abs();
-        [b'0' + value / 10, b'0' + value % 10]
-    };
-    let [y1, y2] = two((year / 100) as i8);
-    let [y3, y4] = two((year % 100) as i8);
-    let [mo1, mo2] = two(at.month());
-    let [d1, d2] = two(at.day());
-    let [h1, h2] = two(at.hour());
-    let [mi1, mi2] = two(at.minute());
-    let [s1, s2] = two(at.second());
-    let bytes = [
-        y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2,
-    ];
-    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// WordPress's Gravatar URL for an e-mail address, at WordPress's default size.
