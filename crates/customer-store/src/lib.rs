@@ -159,6 +159,15 @@ pub trait CustomerStore: Send + Sync + 'static {
     async fn delete_customer(&self, id: CustomerId) -> StoreResult<Customer>;
     /// Lists customers with their aggregates and the exact count of matches.
     async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>>;
+    /// Like [`CustomerStore::list_customers`], for a caller that never reads the
+    /// customers' billing and shipping addresses (easycart's and EDD's lists): a backend
+    /// may leave them empty rather than read them. The default reads them.
+    async fn list_customers_without_addresses(
+        &self,
+        query: &CustomerQuery,
+    ) -> StoreResult<Page<CustomerRecord>> {
+        self.list_customers(query).await
+    }
     /// Counts customers matching the query's filters.
     async fn count_customers(&self, query: &CustomerQuery) -> StoreResult<u64>;
     /// The aggregates of one customer.

@@ -63,6 +63,9 @@ pub(crate) fn address_to_json(address: &Address) -> String {
 
 /// An address from its stored form.
 pub(crate) fn address_from_json(text: &str) -> Address {
+    if text.is_empty() {
+        return Address::default();
+    }
     // What `address_to_json` writes: all eleven fields, read without a growing `Vec`
     // (a list of 100 reads 200 addresses). Anything else is read as far as it goes.
     if let Ok(

@@ -70,7 +70,7 @@ async fn list(state: &AppState, incoming: &Incoming<'_>) -> Result<Reply, ApiErr
     };
     let page = state
         .store
-        .list_customers(&request.customer_query(timezone, product))
+        .list_customers_without_addresses(&request.customer_query(timezone, product))
         .await
         .faulted()?;
     let rows = page

@@ -45,7 +45,12 @@ pub(crate) async fn handle(state: &AppState, incoming: &Incoming<'_>) -> Reply {
     let Some(query) = customers.query() else {
         return encode::not_found_reply(&customers, started.elapsed().as_secs_f64());
     };
-    match state.store.list_customers(&query).await.faulted() {
+    match state
+        .store
+        .list_customers_without_addresses(&query)
+        .await
+        .faulted()
+    {
         Ok(page) if page.items.is_empty() => {
             encode::not_found_reply(&customers, started.elapsed().as_secs_f64())
         }

@@ -725,10 +725,14 @@ fn kept_count(conn: &Connection, filter: &CustomerFilter) -> StoreResult<Option<
 }
 
 /// A page of customers with aggregates and the exact total.
-pub(crate) fn list(conn: &Connection, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
+pub(crate) fn list(
+    conn: &Connection,
+    query: &CustomerQuery,
+    addresses: customers::Addresses,
+) -> StoreResult<Page<CustomerRecord>> {
     let ids = page_ids(conn, query)?;
     let total = count(conn, query)?;
-    let loaded = customers::load_with_downloads(conn, &ids)?;
+    let loaded = customers::load_with_downloads(conn, &ids, addresses)?;
     let mut stats: HashMap<i64, CustomerStats> = loaded
         .iter()
         .map(|(customer, download_count)| {

@@ -609,7 +609,17 @@ impl CustomerStore for SqliteStore {
 
     async fn list_customers(&self, query: &CustomerQuery) -> StoreResult<Page<CustomerRecord>> {
         let query = query.clone();
-        self.read(move |conn| list::list(conn, &query)).await
+        self.read(move |conn| list::list(conn, &query, customers::Addresses::Read))
+            .await
+    }
+
+    async fn list_customers_without_addresses(
+        &self,
+        query: &CustomerQuery,
+    ) -> StoreResult<Page<CustomerRecord>> {
+        let query = query.clone();
+        self.read(move |conn| list::list(conn, &query, customers::Addresses::LeftEmpty))
+            .await
     }
 
     async fn count_customers(&self, query: &CustomerQuery) -> StoreResult<u64> {
@@ -1136,5 +1146,36 @@ mod tests {
         store.update_customer(created.id, patch).await.unwrap();
         let after = store.customer(created.id).await.unwrap();
         assert_eq!(after.first_name, "Renamed");
+    }
+
+    /// A list for a caller that never reads addresses leaves them empty and is
+    /// otherwise the same list.
+    #[tokio::test(flavor = "current_thread")]
+    async fn lists_without_addresses_differ_only_in_them() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let mut draft = customer_model::CustomerDraft {
+            email: "billed@example.com".into(),
+            ..customer_model::CustomerDraft::default()
+        };
+        draft.billing.city = "Kraków".into();
+        draft.shipping.postcode = "30-001".into();
+        store
+            .create_customer(draft.validate().unwrap())
+            .await
+            .unwrap();
+        let query = CustomerQuery::default();
+        let full = store.list_customers(&query).await.unwrap();
+        let bare = store
+            .list_customers_without_addresses(&query)
+            .await
+            .unwrap();
+        assert_eq!(full.items[0].customer.billing.city, "Kraków");
+        assert_eq!(full.items[0].customer.shipping.postcode, "30-001");
+        let mut expected = full.clone();
+        for record in &mut expected.items {
+            record.customer.billing = customer_model::Address::default();
+            record.customer.shipping = customer_model::Address::default();
+        }
+        assert_eq!(bare, expected);
     }
 }
