@@ -225,23 +225,29 @@ mod tests {
 
     use super::*;
 
-    /// A key's first use is written at the next flush; a use soon after waits until
-    /// [`RESTAMP_AFTER`] has passed since the last stamp, and goes in at once when the
-    /// server stops.
-    #[tokio::test]
-    async fn a_key_is_stamped_again_only_after_a_while() {
+    /// A store in memory holding one WooCommerce key, whose lookup value is `lookup`.
+    async fn store_with_woocommerce_key(lookup: &str) -> (Arc<dyn CustomerStore>, ApiKey) {
         let store: Arc<dyn CustomerStore> = Arc::new(SqliteStore::open_in_memory().unwrap());
         let key = store
             .create_api_key(NewApiKey {
                 kind: KeyKind::WooCommerce,
                 description: String::new(),
                 permissions: KeyPermissions::Read,
-                lookup: "lookup".into(),
+                lookup: lookup.into(),
                 secret: "secret".into(),
                 truncated: "1234567".into(),
             })
             .await
             .unwrap();
+        (store, key)
+    }
+
+    /// A key's first use is written at the next flush; a use soon after waits until
+    /// [`RESTAMP_AFTER`] has passed since the last stamp, and goes in at once when the
+    /// server stops.
+    #[tokio::test]
+    async fn a_key_is_stamped_again_only_after_a_while() {
+        let (store, key) = store_with_woocommerce_key("lookup").await;
         let cache = KeyCache::new(Arc::clone(&store));
         let stamp = || async {
             store.api_keys().await.unwrap()[0]
@@ -275,18 +281,8 @@ mod tests {
     /// lookup value is kept, and an unknown consumer key is not kept.
     #[tokio::test]
     async fn woocommerce_keys_are_found_by_consumer_key_while_they_live() {
-        let store: Arc<dyn CustomerStore> = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let key = store
-            .create_api_key(NewApiKey {
-                kind: KeyKind::WooCommerce,
-                description: String::new(),
-                permissions: KeyPermissions::Read,
-                lookup: crate::keys::woocommerce_lookup("ck_live"),
-                secret: "cs_secret".into(),
-                truncated: "1234567".into(),
-            })
-            .await
-            .unwrap();
+        let (store, key) =
+            store_with_woocommerce_key(&crate::keys::woocommerce_lookup("ck_live")).await;
         let cache = KeyCache::new(Arc::clone(&store));
         let found = |consumer_key: &'static str| {
             let cache = &cache;

@@ -68,38 +68,15 @@ pub(crate) fn address_from_json(text: &str) -> Address {
     }
     // What `address_to_json` writes: all eleven fields, read without a growing `Vec`
     // (a list of 100 reads 200 addresses). Anything else is read as far as it goes.
-    if let Ok(
-        [
-            first_name,
-            last_name,
-            company,
-            address_1,
-            address_2,
-            city,
-            state,
-            postcode,
-            country,
-            email,
-            phone,
-        ],
-    ) = serde_json::from_str::<[String; 11]>(text)
-    {
-        return Address {
-            first_name,
-            last_name,
-            company,
-            address_1,
-            address_2,
-            city,
-            state,
-            postcode,
-            country,
-            email,
-            phone,
-        };
+    if let Ok(fields) = serde_json::from_str::<[String; 11]>(text) {
+        return address_from_fields(fields);
     }
-    let values: Vec<String> = serde_json::from_str(text).unwrap_or_default();
-    let mut fields = values.into_iter();
+    address_from_fields(serde_json::from_str::<Vec<String>>(text).unwrap_or_default())
+}
+
+/// An address from its fields in [`Address::fields`]' order; missing ones are empty.
+fn address_from_fields(fields: impl IntoIterator<Item = String>) -> Address {
+    let mut fields = fields.into_iter();
     let mut next = || fields.next().unwrap_or_default();
     Address {
         first_name: next(),
