@@ -984,6 +984,23 @@ mod tests {
         assert!(reprepares(default) > 0, "SQLite's default prepares again");
     }
 
+    /// The bundled SQLite is built with the options of `.cargo/config.toml`: without
+    /// memory statistics, whose one mutex every reader thread would take per allocation.
+    #[test]
+    fn sqlite_is_built_without_memory_statistics() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut statement = conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"),
+            "built with {options:?}"
+        );
+    }
+
     /// Reads whose callers give up (a deadline, a client that went away) stop in the
     /// database and free their reader threads, instead of running on.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
