@@ -26,7 +26,8 @@
 //! without holding a thread, as writes wait for the writer. A call whose future is
 //! dropped (the request's deadline passed, the client went away) is skipped if it is
 //! still queued, or, once running, is stopped by SQLite's progress handler within a few
-//! thousand virtual machine steps: a write then rolls back.
+//! thousand virtual machine steps: a write then rolls back. The one exception is a
+//! list's total, one at a time, which goes on to be kept for the next caller (`totals`).
 //!
 //! # Modules
 //! - `schema`: tables, indexes and migrations.
@@ -109,8 +110,9 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs `work` on `conn` with a progress handler that stops it once `cancelled` is set;
-/// the handler is removed afterwards, since the connection serves other calls next.
+/// Runs `work` on `conn` with a progress handler that stops it once `cancelled` is set
+/// (except a count that outlives its caller, see `totals`); the handler is removed
+/// afterwards, since the connection serves other calls next.
 fn watched<T>(
     conn: &mut Connection,
     cancelled: &Arc<AtomicBool>,
@@ -122,8 +124,14 @@ fn watched<T>(
         ));
     }
     let flag = Arc::clone(cancelled);
-    conn.progress_handler(PROGRESS_STEPS, Some(move || flag.load(Ordering::Relaxed)))?;
-    let out = work(conn);
+    conn.progress_handler(
+        PROGRESS_STEPS,
+        Some(move || flag.load(Ordering::Relaxed) && totals::stops_with_caller()),
+    )?;
+    let out = {
+        let _caller = totals::working_for(cancelled);
+        work(conn)
+    };
     conn.progress_handler(0, None::<fn() -> bool>)?;
     out
 }
@@ -191,6 +199,13 @@ struct Readers {
     threads: usize,
     /// Tells this store's connections apart from other stores' in [`HERE`].
     id: u64,
+    totals: Arc<totals::SharedTotals>,
+}
+
+impl Drop for Readers {
+    fn drop(&mut self) {
+        self.totals.close();
+    }
 }
 
 /// Numbers the reader pools of a process, for [`Readers::id`].
@@ -222,6 +237,7 @@ impl Readers {
             jobs,
             threads,
             id: NEXT_READERS_ID.fetch_add(1, Ordering::Relaxed),
+            totals,
         })
     }
 
@@ -1031,6 +1047,36 @@ mod tests {
         for _ in 0..store.max_readers() {
             store.health().await.unwrap();
         }
+    }
+
+    /// A count that takes longer than its caller waits goes on without it, and the next
+    /// caller finds it kept: a first count over millions of rows with the pages still
+    /// on disk can take longer than any request's deadline.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_count_goes_on_after_its_caller_and_is_kept() {
+        const SLOW: &str = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n
+             WHERE x < 3000000) SELECT COUNT(*) FROM n";
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
+        for _ in 0..store.max_readers() {
+            store.health().await.unwrap();
+        }
+        let count = || store.read(|conn| totals::total(conn, SLOW, &[]));
+        let gave_up = tokio::time::timeout(Duration::from_millis(100), count()).await;
+        assert!(
+            gave_up.is_err(),
+            "the count should outlast its caller's wait"
+        );
+        let totals = &store.inner.readers.as_ref().unwrap().totals;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !totals.is_kept(SLOW, &[]) {
+            assert!(
+                Instant::now() < deadline,
+                "the count stopped with its caller"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(count().await.unwrap(), 3_000_000);
     }
 
     /// A saved state covers every table of the schema, one a later migration adds

@@ -22,15 +22,27 @@
 //!
 //! The totals are kept only on the reader pool's threads, which share their store's
 //! [`SharedTotals`]; elsewhere every total is counted.
+//!
+//! # Counts that outlive their caller
+//! A first count over a large set can take longer than a request may wait (seconds at
+//! ten million customers with the pages still on disk). Stopped at the request's
+//! deadline, as every other statement is, it would start again from nothing for the
+//! next request, and no request would ever see it end. So one count at a time per
+//! store goes on after its caller has gone, to be kept for the next caller; other
+//! counts stop with their callers, so that a burst of new lists cannot take every
+//! reader thread. A reader waiting for another's count waits only while its own
+//! caller does. Only the store's closing stops a count that outlives its caller.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// Most totals a store keeps; past that it forgets them all and starts again, which
 /// bounds memory without bookkeeping (a statement's text is a few hundred bytes).
@@ -45,6 +57,10 @@ pub(crate) struct SharedTotals {
     state: Mutex<State>,
     /// Signalled whenever a count ends or the generation moves on.
     settled: Condvar,
+    /// Whether a reader runs the one count that may outlive its caller.
+    outliving: AtomicBool,
+    /// Set when the store closes: stops even a count that outlives its caller.
+    closing: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
@@ -62,7 +78,58 @@ enum Slot {
 thread_local! {
     /// `None` on threads that do not keep totals.
     static TOTALS: RefCell<Option<Arc<SharedTotals>>> = const { RefCell::new(None) };
+    /// Set by the store while this thread works for a caller: whether that caller has
+    /// gone (the request's deadline passed, the client left).
+    static CALLER_GONE: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+    /// While this thread runs a count that outlives its caller: the store's closing
+    /// flag, the only thing that stops the count then.
+    static OUTLIVING_CALLER: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
 }
+
+/// Marks the work this thread runs, until the guard drops, as done for a caller that
+/// has gone once `gone` is set.
+pub(crate) fn working_for(gone: &Arc<AtomicBool>) -> WorkingFor {
+    WorkingFor {
+        before: CALLER_GONE.with(|caller| caller.borrow_mut().replace(Arc::clone(gone))),
+    }
+}
+
+/// While alive, this thread works for the caller given to [`working_for`].
+pub(crate) struct WorkingFor {
+    before: Option<Arc<AtomicBool>>,
+}
+
+impl Drop for WorkingFor {
+    fn drop(&mut self) {
+        let before = self.before.take();
+        CALLER_GONE.with(|caller| *caller.borrow_mut() = before);
+    }
+}
+
+/// Whether the statement running on this thread stops now, its caller having gone:
+/// asked by the progress handler. A count that outlives its caller stops only when
+/// the store closes.
+pub(crate) fn stops_with_caller() -> bool {
+    OUTLIVING_CALLER.with(|outliving| {
+        outliving
+            .borrow()
+            .as_ref()
+            .is_none_or(|closing| closing.load(Ordering::Relaxed))
+    })
+}
+
+fn caller_gone() -> bool {
+    CALLER_GONE.with(|caller| {
+        caller
+            .borrow()
+            .as_ref()
+            .is_some_and(|gone| gone.load(Ordering::Relaxed))
+    })
+}
+
+/// How often a reader waiting for another's count looks whether its own caller is still
+/// there.
+const WAITING_LOOKS_EVERY: Duration = Duration::from_millis(20);
 
 /// Makes this thread keep its totals in `shared`, with the other readers of its store:
 /// called by a reader thread when it opens its connection.
@@ -79,8 +146,12 @@ pub(crate) fn total(conn: &Connection, sql: &str, params: &[Value]) -> StoreResu
     let generation: i64 = conn
         .prepare_cached(GENERATION)?
         .query_row([], |row| row.get(0))?;
-    let key = format!("{sql}\u{0}{params:?}");
-    shared.total(generation, key, || count(conn, sql, params))
+    shared.total(generation, key(sql, params), || count(conn, sql, params))
+}
+
+/// What a total is kept under.
+fn key(sql: &str, params: &[Value]) -> String {
+    format!("{sql}\u{0}{params:?}")
 }
 
 impl SharedTotals {
@@ -106,10 +177,16 @@ impl SharedTotals {
             match state.counts.get(&key) {
                 Some(Slot::Known(total)) => return Ok(*total),
                 Some(Slot::Counting) => {
+                    if caller_gone() {
+                        return Err(StoreError::Unavailable(
+                            "the caller went away while a total was counted".into(),
+                        ));
+                    }
                     state = self
                         .settled
-                        .wait(state)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        .wait_timeout(state, WAITING_LOOKS_EVERY)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0;
                 }
                 None => break,
             }
@@ -127,9 +204,47 @@ impl SharedTotals {
             key,
             total: None,
         };
-        let counted = count();
+        let counted = self.outliving_caller(count);
         settle.total = counted.as_ref().ok().copied();
         counted
+    }
+
+    /// Runs `count` as the count that outlives its caller if no other reader runs one,
+    /// as any other statement otherwise.
+    fn outliving_caller(&self, count: impl FnOnce() -> StoreResult<u64>) -> StoreResult<u64> {
+        if self
+            .outliving
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return count();
+        }
+        struct Release<'a>(&'a AtomicBool);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                OUTLIVING_CALLER.with(|outliving| *outliving.borrow_mut() = None);
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _release = Release(&self.outliving);
+        OUTLIVING_CALLER
+            .with(|outliving| *outliving.borrow_mut() = Some(Arc::clone(&self.closing)));
+        count()
+    }
+
+    /// Stops, within a few thousand steps, a count that outlives its caller: the store
+    /// is closing.
+    pub(crate) fn close(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a total of `sql` with `params` is kept, in whatever generation.
+    #[cfg(test)]
+    pub(crate) fn is_kept(&self, sql: &str, params: &[Value]) -> bool {
+        matches!(
+            self.lock().counts.get(&key(sql, params)),
+            Some(Slot::Known(_))
+        )
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -176,7 +291,7 @@ fn count(conn: &Connection, sql: &str, params: &[Value]) -> StoreResult<u64> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -303,6 +418,87 @@ mod tests {
         finish.send(()).unwrap();
         assert_eq!(counter.join().unwrap().unwrap(), 7);
         assert_eq!(waiter.join().unwrap().unwrap(), 7);
+    }
+
+    /// One count at a time goes on after its caller has gone, until the store closes;
+    /// another count meanwhile, and any statement outside a count, stops with its caller.
+    #[test]
+    fn one_count_at_a_time_outlives_its_caller() {
+        let shared = Arc::new(SharedTotals::default());
+        assert!(stops_with_caller(), "outside a count");
+        let (inside, is_inside) = mpsc::channel();
+        let (finish, may_finish) = mpsc::channel::<()>();
+        let outliving = {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || {
+                shared.total(1, "a".into(), || {
+                    inside.send(stops_with_caller()).unwrap();
+                    may_finish.recv().unwrap();
+                    Ok(u64::from(stops_with_caller()))
+                })
+            })
+        };
+        assert!(
+            !is_inside.recv().unwrap(),
+            "the first count outlives its caller"
+        );
+        let meanwhile = shared.total(1, "b".into(), || Ok(u64::from(stops_with_caller())));
+        assert_eq!(meanwhile.unwrap(), 1, "a second one stops with its caller");
+        finish.send(()).unwrap();
+        assert_eq!(outliving.join().unwrap().unwrap(), 0);
+        assert!(stops_with_caller(), "after the count");
+
+        let next = shared.total(1, "c".into(), || Ok(u64::from(stops_with_caller())));
+        assert_eq!(
+            next.unwrap(),
+            0,
+            "the next count may outlive its caller again"
+        );
+        shared.close();
+        let closing = shared.total(1, "d".into(), || Ok(u64::from(stops_with_caller())));
+        assert_eq!(closing.unwrap(), 1, "nothing outlives the store's closing");
+    }
+
+    /// A reader waiting for another's count stops waiting when its own caller goes; the
+    /// count, once done, is kept for the next caller.
+    #[test]
+    fn a_waiting_reader_leaves_with_its_caller() {
+        let shared = Arc::new(SharedTotals::default());
+        let (started, has_started) = mpsc::channel();
+        let (finish, may_finish) = mpsc::channel::<()>();
+        let counter = {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || {
+                shared.total(1, "k".into(), || {
+                    started.send(()).unwrap();
+                    may_finish.recv().unwrap();
+                    Ok(7)
+                })
+            })
+        };
+        has_started.recv().unwrap();
+        let gone = Arc::new(AtomicBool::new(false));
+        let (waited, has_waited) = mpsc::channel();
+        {
+            let shared = Arc::clone(&shared);
+            let gone = Arc::clone(&gone);
+            std::thread::spawn(move || {
+                let _caller = working_for(&gone);
+                waited.send(shared.total(1, "k".into(), || Ok(99))).unwrap();
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        gone.store(true, Ordering::Relaxed);
+        let waited = has_waited
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the waiting reader should leave with its caller");
+        assert!(
+            matches!(waited, Err(StoreError::Unavailable(_))),
+            "{waited:?}"
+        );
+        finish.send(()).unwrap();
+        assert_eq!(counter.join().unwrap().unwrap(), 7);
+        assert_eq!(shared.total(1, "k".into(), || Ok(99)).unwrap(), 7, "kept");
     }
 
     /// A count that fails is not kept, and the next reader counts; a reader of an older
