@@ -5,13 +5,26 @@
 //! formatting work on the digits. The number of decimals of each currency (its ISO 4217
 //! exponent) comes from the `iso_currency` table.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 /// An ISO 4217 currency with minor units (codes without an exponent, such as `XAU`, are
 /// not accepted: they cannot carry a price).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency(iso_currency::Currency);
+
+/// Every currency [`Currency::parse`] accepts, by its upper-case code. Stored figures
+/// name their currency on every row a list reads; a table lookup spares the allocation
+/// of an upper-cased copy and `iso_currency`'s comparison with each code in turn.
+static BY_CODE: LazyLock<HashMap<[u8; 3], Currency>> = LazyLock::new(|| {
+    use iso_currency::IntoEnumIterator;
+    iso_currency::Currency::iter()
+        .filter(|iso| iso.exponent().is_some())
+        .filter_map(|iso| Some((iso.code().as_bytes().try_into().ok()?, Currency(iso))))
+        .collect()
+});
 
 /// Why a currency code or an amount was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,13 +49,14 @@ pub enum MoneyError {
 impl Currency {
     /// Parses an ISO 4217 code in any letter case (`usd`, `PLN`).
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(MoneyError::UnknownCurrency);
-        }
-        let iso = iso_currency::Currency::from_code(&code.to_ascii_uppercase())
-            .ok_or(MoneyError::UnknownCurrency)?;
-        iso.exponent().ok_or(MoneyError::UnknownCurrency)?;
-        Ok(Self(iso))
+        let upper: [u8; 3] = code
+            .as_bytes()
+            .try_into()
+            .map_err(|_| MoneyError::UnknownCurrency)?;
+        BY_CODE
+            .get(&upper.map(|b| b.to_ascii_uppercase()))
+            .copied()
+            .ok_or(MoneyError::UnknownCurrency)
     }
 
     /// Every currency [`Currency::parse`] accepts, in code order.
@@ -192,6 +206,23 @@ mod tests {
             !all.iter().any(|c| c.code() == "XXX"),
             "no currency without decimals"
         );
+    }
+
+    proptest::proptest! {
+        /// Any three characters parse as `iso_currency` reads their upper-case form,
+        /// limited to currencies with minor units.
+        #[test]
+        fn codes_parse_as_iso_currency_reads_them(code in "[A-Za-z]{3}|.{0,4}") {
+            let expected = code
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic())
+                .then(|| iso_currency::Currency::from_code(&code.to_ascii_uppercase()))
+                .flatten()
+                .filter(|iso| iso.exponent().is_some())
+                .map(Currency)
+                .ok_or(MoneyError::UnknownCurrency);
+            proptest::prop_assert_eq!(Currency::parse(&code), expected);
+        }
     }
 
     #[test]
