@@ -1058,17 +1058,20 @@ mod tests {
              WHERE x < 3000000) SELECT COUNT(*) FROM n";
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
-        for _ in 0..store.max_readers() {
-            store.health().await.unwrap();
-        }
-        let count = || store.read(|conn| totals::total(conn, SLOW, &[]));
-        let gave_up = tokio::time::timeout(Duration::from_millis(100), count()).await;
-        assert!(
-            gave_up.is_err(),
-            "the count should outlast its caller's wait"
-        );
-        let totals = &store.inner.readers.as_ref().unwrap().totals;
+        let totals = Arc::clone(&store.inner.readers.as_ref().unwrap().totals);
+        let caller = tokio::spawn({
+            let store = store.clone();
+            async move { store.read(|conn| totals::total(conn, SLOW, &[])).await }
+        });
         let deadline = Instant::now() + Duration::from_secs(30);
+        while !totals.is_counting(SLOW, &[]) {
+            assert!(Instant::now() < deadline, "the count never started");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // The caller goes while the count has only begun.
+        caller.abort();
+        assert!(caller.await.unwrap_err().is_cancelled());
+        assert!(!totals.is_kept(SLOW, &[]), "counted before its caller went");
         while !totals.is_kept(SLOW, &[]) {
             assert!(
                 Instant::now() < deadline,
@@ -1076,7 +1079,8 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(count().await.unwrap(), 3_000_000);
+        let count = store.read(|conn| totals::total(conn, SLOW, &[]));
+        assert_eq!(count.await.unwrap(), 3_000_000);
     }
 
     /// A saved state covers every table of the schema, one a later migration adds

@@ -247,6 +247,15 @@ impl SharedTotals {
         )
     }
 
+    /// Whether a reader is counting a total of `sql` with `params`.
+    #[cfg(test)]
+    pub(crate) fn is_counting(&self, sql: &str, params: &[Value]) -> bool {
+        matches!(
+            self.lock().counts.get(&key(sql, params)),
+            Some(Slot::Counting)
+        )
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
