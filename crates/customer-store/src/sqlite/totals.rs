@@ -399,24 +399,34 @@ mod tests {
         assert_eq!(runs_now(), 12, "another store's totals are its own");
     }
 
+    /// Starts a reader counting the total `k` (of `total`) in generation 1, and returns
+    /// once it has begun: the count ends when the returned sender is sent to.
+    fn count_held_open(
+        shared: &Arc<SharedTotals>,
+        total: u64,
+    ) -> (std::thread::JoinHandle<StoreResult<u64>>, mpsc::Sender<()>) {
+        let (started, has_started) = mpsc::channel();
+        let (finish, may_finish) = mpsc::channel::<()>();
+        let counter = {
+            let shared = Arc::clone(shared);
+            std::thread::spawn(move || {
+                shared.total(1, "k".into(), || {
+                    started.send(()).unwrap();
+                    may_finish.recv().unwrap();
+                    Ok(total)
+                })
+            })
+        };
+        has_started.recv().unwrap();
+        (counter, finish)
+    }
+
     /// While one reader counts a total, another that needs it waits for that count
     /// instead of running its own.
     #[test]
     fn a_total_being_counted_is_awaited() {
         let shared = Arc::new(SharedTotals::default());
-        let (started, has_started) = mpsc::channel();
-        let (finish, may_finish) = mpsc::channel::<()>();
-        let counter = {
-            let shared = Arc::clone(&shared);
-            std::thread::spawn(move || {
-                shared.total(1, "k".into(), || {
-                    started.send(()).unwrap();
-                    may_finish.recv().unwrap();
-                    Ok(7)
-                })
-            })
-        };
-        has_started.recv().unwrap();
+        let (counter, finish) = count_held_open(&shared, 7);
         let waiter = {
             let shared = Arc::clone(&shared);
             std::thread::spawn(move || shared.total(1, "k".into(), || Ok(99)))
@@ -473,19 +483,7 @@ mod tests {
     #[test]
     fn a_waiting_reader_leaves_with_its_caller() {
         let shared = Arc::new(SharedTotals::default());
-        let (started, has_started) = mpsc::channel();
-        let (finish, may_finish) = mpsc::channel::<()>();
-        let counter = {
-            let shared = Arc::clone(&shared);
-            std::thread::spawn(move || {
-                shared.total(1, "k".into(), || {
-                    started.send(()).unwrap();
-                    may_finish.recv().unwrap();
-                    Ok(7)
-                })
-            })
-        };
-        has_started.recv().unwrap();
+        let (counter, finish) = count_held_open(&shared, 7);
         let gone = Arc::new(AtomicBool::new(false));
         let (waited, has_waited) = mpsc::channel();
         {
