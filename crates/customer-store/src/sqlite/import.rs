@@ -262,7 +262,12 @@ fn serve(
                     tracing::debug!(elapsed = ?started.elapsed(), "import: built what was left for the end");
                     tx.commit().map(|()| summary).map_err(Into::into)
                 });
-                tracing::debug!(elapsed = ?started.elapsed(), "import: committed");
+                match &outcome {
+                    Ok(_) => tracing::debug!(elapsed = ?started.elapsed(), "import: committed"),
+                    Err(error) => {
+                        tracing::debug!(elapsed = ?started.elapsed(), %error, "import: not committed");
+                    }
+                }
                 return Served {
                     search_moved_in: search_aside && outcome.is_ok(),
                     answer: Some(Box::new(move || {
