@@ -170,6 +170,80 @@ mod sqlite_only {
         assert_eq!(found("kept").await, 4);
     }
 
+    /// An import into a store that holds data adds what it wrote to the counts behind
+    /// the lists' totals (customers, registered customers per role, buyers per currency)
+    /// instead of counting row by row, and the store keeps counting after it.
+    #[tokio::test]
+    async fn an_import_into_data_keeps_the_counts_behind_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("counts.sqlite3")).unwrap();
+        store
+            .create_customer(registered("before@example.com", "before"))
+            .await
+            .unwrap();
+        let mut batch = generated_batch(5);
+        for (i, imported) in batch.customers.iter_mut().enumerate() {
+            if let Some(account) = imported.customer.account.as_mut()
+                && i % 3 == 0
+            {
+                account.role = Role::Subscriber;
+            }
+        }
+        store.import(batch).await.unwrap();
+        let totals_counted = || async {
+            let currencies = store.currencies().await.unwrap();
+            assert!(currencies.len() >= 2, "{currencies:?}");
+            let mut filters = vec![
+                CustomerFilter::default(),
+                CustomerFilter {
+                    accounts: AccountFilter::Registered,
+                    ..CustomerFilter::default()
+                },
+                CustomerFilter {
+                    accounts: AccountFilter::Guests,
+                    ..CustomerFilter::default()
+                },
+            ];
+            for role in [Role::Customer, Role::Subscriber] {
+                filters.push(CustomerFilter {
+                    accounts: AccountFilter::Registered,
+                    role: Some(role),
+                    ..CustomerFilter::default()
+                });
+            }
+            for currency in currencies {
+                filters.push(CustomerFilter {
+                    currency: Some(currency),
+                    ..CustomerFilter::default()
+                });
+            }
+            for filter in filters {
+                let query = CustomerQuery {
+                    filter: filter.clone(),
+                    page: PageRequest {
+                        offset: 0,
+                        limit: None,
+                    },
+                    ..CustomerQuery::default()
+                };
+                let page = store.list_customers(&query).await.unwrap();
+                assert!(!page.items.is_empty(), "{filter:?}");
+                assert_eq!(page.total, page.items.len() as u64, "{filter:?}");
+            }
+        };
+        totals_counted().await;
+        let mut after = registered("after@example.com", "after");
+        if let Some(account) = after.account.as_mut() {
+            account.role = Role::Subscriber;
+        }
+        store.create_customer(after).await.unwrap();
+        store
+            .create_customer(guest("after-guest@example.com"))
+            .await
+            .unwrap();
+        totals_counted().await;
+    }
+
     /// Lists that the dialects issue all the time must not read the whole customers table.
     #[tokio::test]
     async fn common_lists_use_indexes() {

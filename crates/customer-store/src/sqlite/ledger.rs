@@ -271,6 +271,31 @@ pub(crate) fn drop_spooled_aggregates(conn: &Connection) -> StoreResult<()> {
 /// customers of neighbouring ids, whose rows share pages.
 const SPOOLED_PER_FLUSH: usize = 16 * 1024;
 
+/// Per currency, the customers that what [`PendingAggregates::spool`] set aside makes
+/// buyers in it for the first time: pairs of customer and currency that
+/// `customer_currency` does not hold yet. Read before [`apply_spooled_aggregates`]
+/// writes them, by an import that counts them itself.
+pub(crate) fn spooled_new_buyers(conn: &Connection) -> StoreResult<Vec<(String, i64)>> {
+    let spooled = conn
+        .prepare_cached("SELECT 1 FROM temp.sqlite_schema WHERE name = 'spooled_order_edges'")?
+        .exists([])?;
+    if !spooled {
+        return Ok(Vec::new());
+    }
+    let mut statement = conn.prepare(
+        "SELECT spooled.currency, COUNT(*)
+         FROM (SELECT DISTINCT customer_id, currency FROM temp.spooled_order_edges) AS spooled
+         WHERE NOT EXISTS (SELECT 1 FROM customer_currency AS kept
+             WHERE kept.customer_id = spooled.customer_id
+               AND kept.currency = spooled.currency)
+         GROUP BY spooled.currency",
+    )?;
+    let buyers = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(buyers)
+}
+
 /// Writes what [`PendingAggregates::spool`] set aside (nothing if nothing was), summed
 /// per key, in key order, and drops the spool.
 pub(crate) fn apply_spooled_aggregates(conn: &Connection) -> StoreResult<()> {
