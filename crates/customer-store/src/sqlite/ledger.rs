@@ -3,7 +3,7 @@
 //! same connection, so they share the caller's transaction; reads of aggregates never
 //! touch `orders`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use customer_model::{
     CurrencyStats, CustomerId, CustomerStats, DownloadFile, DownloadGrant, LineItem,
@@ -105,12 +105,16 @@ type Placed = (i64, i64);
 /// statement per customer, currency and status when flushed: an import of many orders
 /// per customer writes each aggregate row once, not once per order. Flush before the
 /// transaction commits.
+///
+/// Ordered maps: a flush writes in the tables' key order, so that consecutive rows land
+/// on the same pages and new rows at the end of a table are appended, not slotted into
+/// pages that then split in the middle.
 #[derive(Default)]
 pub(crate) struct PendingAggregates {
-    buckets: HashMap<(i64, &'static str, OrderStatus), [i64; 3]>,
+    buckets: BTreeMap<(i64, &'static str, OrderStatus), [i64; 3]>,
     /// First and last order per customer and currency.
-    edges: HashMap<(i64, &'static str), (Placed, Placed)>,
-    last_order_at: HashMap<i64, i64>,
+    edges: BTreeMap<(i64, &'static str), (Placed, Placed)>,
+    last_order_at: BTreeMap<i64, i64>,
 }
 
 impl PendingAggregates {
@@ -234,7 +238,7 @@ impl PendingAggregates {
 /// currency and the first and last orders' instants and ids.
 fn execute_per_edge(
     statement: &mut rusqlite::Statement<'_>,
-    edges: HashMap<(i64, &'static str), (Placed, Placed)>,
+    edges: BTreeMap<(i64, &'static str), (Placed, Placed)>,
 ) -> StoreResult<()> {
     for ((customer_id, currency), (first, last)) in edges {
         statement.execute(params![
