@@ -1034,6 +1034,17 @@ mod tests {
         );
     }
 
+    async fn create_with_email(store: &SqliteStore, email: &str) -> Customer {
+        let draft = customer_model::CustomerDraft {
+            email: email.into(),
+            ..customer_model::CustomerDraft::default()
+        };
+        store
+            .create_customer(draft.validate().unwrap())
+            .await
+            .unwrap()
+    }
+
     fn page_size(path: &Path) -> i64 {
         Connection::open(path)
             .unwrap()
@@ -1071,17 +1082,7 @@ mod tests {
         }
         assert_eq!(page_size(&path), 4096);
         let store = SqliteStore::open(&path).unwrap();
-        let created = store
-            .create_customer(
-                customer_model::CustomerDraft {
-                    email: "small@example.com".into(),
-                    ..customer_model::CustomerDraft::default()
-                }
-                .validate()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let created = create_with_email(&store, "small@example.com").await;
         let read = store.customer(created.id).await.unwrap();
         assert_eq!(read.email, created.email);
         drop(store);
@@ -1243,17 +1244,7 @@ mod tests {
     async fn point_reads_run_on_the_caller_only_while_few_tasks_are_alive() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
-        let created = store
-            .create_customer(
-                customer_model::CustomerDraft {
-                    email: "here@example.com".into(),
-                    ..customer_model::CustomerDraft::default()
-                }
-                .validate()
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        let created = create_with_email(&store, "here@example.com").await;
         assert!(!reads_here(&store));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let idle: Vec<_> = (0..=MAX_TASKS_FOR_READS_HERE)
