@@ -90,9 +90,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// The page size of a new database, bytes. SQLite's default is 4 KiB. With 16 KiB a bulk
 /// import of a million customers writes a quarter of the pages, with a quarter of the
-/// system calls, and its B-trees are a level shallower: 15% less time, the import into a
-/// store that holds data 14% less, lists of 100 at a million customers 14% more
-/// requests a second (docs/performance.md, eighth round). A database keeps the page
+/// system calls, and its B-trees are a level shallower: 15% less time, and the import
+/// into a store that holds data 14% less. Reads cost the same CPU (with
+/// [`READER_CACHE_PAGES`]); a create costs about a tenth more, since a commit writes each
+/// page it changed whole (docs/performance.md, eighth round). A database keeps the page
 /// size it was made with: stores made before keep 4 KiB.
 const PAGE_SIZE: i64 = 16 * 1024;
 /// Each reader's page cache, pages (not bytes, so that it holds as many B-tree pages
