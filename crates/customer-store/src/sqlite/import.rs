@@ -36,7 +36,10 @@ use tokio::sync::oneshot;
 
 use super::codec::backend;
 use super::search_aside::SearchAside;
-use super::{BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, api_keys, customers, ledger, lock, webhooks};
+use super::{
+    BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, WRITER_TEMP_STORE, api_keys, customers, ledger, lock,
+    webhooks,
+};
 use crate::transfer::ImportCommand;
 use crate::values::{IdRuns, guest_for, hash_password};
 use crate::{
@@ -337,7 +340,7 @@ impl ImportSettings {
         let _ = conn.pragma_update(None, "foreign_keys", "ON");
         let _ = conn.pragma_update(None, "threads", 0);
         let _ = conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB);
-        let _ = conn.pragma_update(None, "temp_store", "DEFAULT");
+        let _ = conn.pragma_update(None, "temp_store", WRITER_TEMP_STORE);
         if self.rollback_journal {
             // The next open switches again if this fails; the data is committed either way.
             let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |row| {

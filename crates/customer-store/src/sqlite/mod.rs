@@ -92,8 +92,9 @@ const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// import of a million customers writes a quarter of the pages, with a quarter of the
 /// system calls, and its B-trees are a level shallower: 15% less time, and the import
 /// into a store that holds data 14% less. Reads cost the same CPU (with
-/// [`READER_CACHE_PAGES`]); a create costs about a tenth more, since a commit writes each
-/// page it changed whole (docs/performance.md, eighth round). A database keeps the page
+/// [`READER_CACHE_PAGES`]); a create cost about a tenth more, since it journals and
+/// commits each page it changes whole (docs/performance.md, eighth round), until
+/// [`WRITER_TEMP_STORE`] kept its statement journals in memory. A database keeps the page
 /// size it was made with: stores made before keep 4 KiB.
 const PAGE_SIZE: i64 = 16 * 1024;
 /// Each reader's page cache, pages (not bytes, so that it holds as many B-tree pages
@@ -102,6 +103,15 @@ const PAGE_SIZE: i64 = 16 * 1024;
 /// default is 2 MiB, 128 pages of 16 KiB) the interior pages of those B-trees fall out
 /// of the cache between candidates and every candidate reads several pages again.
 const READER_CACHE_PAGES: i64 = 1024;
+/// Where the writer keeps temporary data, statement journals above all. A write that may
+/// fail halfway inside a transaction (every create of a group commit, in its own
+/// savepoint) first copies each page it changes to a statement journal, which SQLite
+/// moves to a temporary file once it holds more than 64 KiB: four pages of 16 KiB. Those
+/// writes were a sixth of the create path's CPU; in memory they are a copy. A journal
+/// holds the pages of one statement or savepoint and is freed at its end. The writes
+/// that change many pages in one statement (imports, migrations) keep temporary data on
+/// disk for their length.
+pub(super) const WRITER_TEMP_STORE: &str = "MEMORY";
 /// Prepared statements kept per connection: enough for every fixed statement plus the
 /// list queries of the usual filter combinations.
 const STATEMENT_CACHE: usize = 256;
@@ -389,6 +399,7 @@ fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
     // SQLite's 2 MiB default keeps them in memory. Pages are allocated only when used.
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     schema::migrate(conn)?;
+    conn.pragma_update(None, "temp_store", WRITER_TEMP_STORE)?;
     Ok(())
 }
 
@@ -1088,6 +1099,38 @@ mod tests {
         assert_eq!(read.email, created.email);
         drop(store);
         assert_eq!(page_size(&path), 4096);
+    }
+
+    /// `PRAGMA temp_store` of the writer: 1 on disk, 2 in memory.
+    async fn writer_temp_store(store: &SqliteStore) -> i64 {
+        store
+            .write(|conn| Ok(conn.query_row("PRAGMA temp_store", [], |row| row.get(0))?))
+            .await
+            .unwrap()
+    }
+
+    /// The writer keeps its statement journals in memory. An import keeps temporary data
+    /// on disk for its length, and gives the writer its setting back after a bulk load
+    /// and after an import row by row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_writer_keeps_statement_journals_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
+        assert_eq!(writer_temp_store(&store).await, 2);
+        for email in ["bulk@example.com", "row.by.row@example.com"] {
+            let draft = customer_model::CustomerDraft {
+                email: email.into(),
+                ..customer_model::CustomerDraft::default()
+            };
+            let batch = crate::ImportBatch {
+                customers: vec![draft.validate().unwrap().into()],
+                ..crate::ImportBatch::default()
+            };
+            store.import(batch).await.unwrap();
+            assert_eq!(writer_temp_store(&store).await, 2, "after {email}");
+        }
+        let imported = store.customer_by_email("row.by.row@example.com").await;
+        assert!(imported.is_ok(), "{imported:?}");
     }
 
     /// Reads whose callers give up (a deadline, a client that went away) stop in the

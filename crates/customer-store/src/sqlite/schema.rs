@@ -451,6 +451,22 @@ pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Applies the migrations `conn`'s database has not had yet.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    // A migration may rewrite a whole table in one statement: its statement journal goes
+    // to disk, whatever the connection keeps in memory otherwise.
+    let temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |row| row.get(0))?;
+    conn.pragma_update(None, "temp_store", "FILE")?;
+    let migrated = run_migrations(conn);
+    conn.pragma_update(None, "temp_store", temp_store)?;
+    migrated
+}
+
+/// Runs the migrations the database has not had yet, in one transaction (another
+/// connection may have run some since the version was read).
+fn run_migrations(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
@@ -463,6 +479,27 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Migrations keep their temporary data on disk and give the connection its own
+    /// setting back; a database already at this build's version takes no transaction.
+    #[test]
+    fn migrations_give_the_connection_its_temporary_storage_back() {
+        let mut conn = Connection::open_in_memory().expect("a database");
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .expect("temp_store");
+        let temp_store = |conn: &Connection| -> i64 {
+            conn.query_row("PRAGMA temp_store", [], |row| row.get(0))
+                .expect("temp_store")
+        };
+        migrate(&mut conn).expect("the migrations");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("the version");
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(temp_store(&conn), 2);
+        migrate(&mut conn).expect("nothing to migrate");
+        assert_eq!(temp_store(&conn), 2);
+    }
 
     /// A database at the version before the search index lost its positions keeps every
     /// search row, and finds it by a trigram of each field.
