@@ -41,6 +41,7 @@
 //! - `states`: saved states (reset and snapshots), whole copies by SQLite's backup.
 
 mod api_keys;
+mod checkpoint;
 mod codec;
 mod customers;
 mod export;
@@ -407,6 +408,7 @@ fn configure_writer(conn: &mut Connection, file: bool) -> StoreResult<()> {
 fn open_writer(path: &Path) -> StoreResult<Connection> {
     let mut writer = Connection::open(path).map_err(unavailable)?;
     configure_writer(&mut writer, true)?;
+    checkpoint::hand_off(&mut writer, path)?;
     Ok(writer)
 }
 
@@ -1099,6 +1101,37 @@ mod tests {
         assert_eq!(read.email, created.email);
         drop(store);
         assert_eq!(page_size(&path), 4096);
+    }
+
+    /// The writer does not checkpoint the log itself: once a commit takes the log past
+    /// [`checkpoint::CHECKPOINT_PAGES`], a thread of its own copies it into the database
+    /// file.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_thread_of_its_own_checkpoints_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        let file_pages = || std::fs::metadata(&path).unwrap().len() / PAGE_SIZE as u64;
+        let before = file_pages();
+        let filler = i64::from(checkpoint::CHECKPOINT_PAGES) * PAGE_SIZE * 11 / 10;
+        let writer_checkpoints: i64 = store
+            .write(move |conn| {
+                conn.execute_batch("CREATE TABLE filler (data BLOB)")?;
+                conn.execute("INSERT INTO filler VALUES (zeroblob(?1))", [filler])?;
+                Ok(conn.query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(writer_checkpoints, 0, "the writer checkpoints on its own");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while file_pages() < before + u64::from(checkpoint::CHECKPOINT_PAGES.unsigned_abs()) {
+            assert!(
+                Instant::now() < deadline,
+                "the log was not checkpointed: {} pages in the file",
+                file_pages()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// `PRAGMA temp_store` of the writer: 1 on disk, 2 in memory.
