@@ -39,6 +39,8 @@
 //! - `codec`: value conversions and error classification.
 //! - `functions`: SQL functions the queries call (registered on every connection).
 //! - `states`: saved states (reset and snapshots), whole copies by SQLite's backup.
+//! - `checkpoint`: the write-ahead log copied into the database file by a thread of the
+//!   writer's, not by the commit that filled it.
 
 mod api_keys;
 mod checkpoint;
@@ -1048,15 +1050,17 @@ mod tests {
         );
     }
 
-    async fn create_with_email(store: &SqliteStore, email: &str) -> Customer {
-        let draft = customer_model::CustomerDraft {
+    fn new_customer(email: &str) -> NewCustomer {
+        customer_model::CustomerDraft {
             email: email.into(),
             ..customer_model::CustomerDraft::default()
-        };
-        store
-            .create_customer(draft.validate().unwrap())
-            .await
-            .unwrap()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    async fn create_with_email(store: &SqliteStore, email: &str) -> Customer {
+        store.create_customer(new_customer(email)).await.unwrap()
     }
 
     fn page_size(path: &Path) -> i64 {
@@ -1111,9 +1115,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.sqlite3");
         let store = SqliteStore::open(&path).unwrap();
-        let file_pages = || std::fs::metadata(&path).unwrap().len() / PAGE_SIZE as u64;
+        let pages = i64::from(checkpoint::CHECKPOINT_PAGES);
+        let file_pages = || std::fs::metadata(&path).unwrap().len() as i64 / PAGE_SIZE;
         let before = file_pages();
-        let filler = i64::from(checkpoint::CHECKPOINT_PAGES) * PAGE_SIZE * 11 / 10;
+        let filler = pages * PAGE_SIZE * 11 / 10;
         let writer_checkpoints: i64 = store
             .write(move |conn| {
                 conn.execute_batch("CREATE TABLE filler (data BLOB)")?;
@@ -1124,7 +1129,7 @@ mod tests {
             .unwrap();
         assert_eq!(writer_checkpoints, 0, "the writer checkpoints on its own");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while file_pages() < before + u64::from(checkpoint::CHECKPOINT_PAGES.unsigned_abs()) {
+        while file_pages() < before + pages {
             assert!(
                 Instant::now() < deadline,
                 "the log was not checkpointed: {} pages in the file",
@@ -1151,12 +1156,8 @@ mod tests {
         let store = SqliteStore::open(dir.path().join("store.sqlite3")).unwrap();
         assert_eq!(writer_temp_store(&store).await, 2);
         for email in ["bulk@example.com", "row.by.row@example.com"] {
-            let draft = customer_model::CustomerDraft {
-                email: email.into(),
-                ..customer_model::CustomerDraft::default()
-            };
             let batch = crate::ImportBatch {
-                customers: vec![draft.validate().unwrap().into()],
+                customers: vec![new_customer(email).into()],
                 ..crate::ImportBatch::default()
             };
             store.import(batch).await.unwrap();
