@@ -29,6 +29,55 @@ pub(crate) struct InsertOptions<'a> {
     pub meta_ids: &'a [Option<i64>],
     /// Leaves the search row out: a bulk load builds the search index after the rows.
     pub without_search_row: bool,
+    /// What [`EncodedCustomer::of`] gives for the customer, computed beforehand (on
+    /// another thread than the writer's); computed by the insert when `None`.
+    pub encoded: Option<&'a EncodedCustomer>,
+}
+
+/// What inserting a customer computes from it before any SQL runs: the stored form of its
+/// addresses, its display name and its search row's text. The writer connection is the
+/// one thing all writes queue for, so writers that can compute this elsewhere beforehand
+/// (an import, a group of creates) hand it to [`insert`] ready.
+#[derive(Debug, Clone)]
+pub(crate) struct EncodedCustomer {
+    billing: String,
+    shipping: String,
+    display_name: String,
+    /// The search row's columns, in [`SearchText::columns`] order.
+    pub search: [String; 7],
+}
+
+impl EncodedCustomer {
+    pub(crate) fn of(new: &NewCustomer) -> Self {
+        let display_name = new.effective_display_name();
+        let search = SearchRow {
+            id: 0,
+            first_name: &new.first_name,
+            last_name: &new.last_name,
+            display_name: &display_name,
+            email: &new.email,
+            additional_emails: &new.additional_emails,
+            username: new.account.as_ref().map(|a| a.username.as_str()),
+            billing: &new.billing,
+            shipping: &new.shipping,
+        }
+        .text()
+        .columns;
+        Self {
+            billing: address_to_json(&new.billing),
+            shipping: address_to_json(&new.shipping),
+            display_name,
+            search,
+        }
+    }
+
+    /// The search row of the customer stored under `id`.
+    pub(crate) fn search_text(self, id: i64) -> SearchText {
+        SearchText {
+            id,
+            columns: self.search,
+        }
+    }
 }
 
 /// Inserts `new` and returns its id.
@@ -51,7 +100,14 @@ pub(crate) fn insert(
         None => created_at,
     };
     let uuid = new.uuid.unwrap_or_else(new_uuid);
-    let display_name = new.effective_display_name();
+    let computed;
+    let encoded = match options.encoded {
+        Some(encoded) => encoded,
+        None => {
+            computed = EncodedCustomer::of(new);
+            &computed
+        }
+    };
     let account = new.account.as_ref();
     conn.prepare_cached(
         "INSERT INTO customers (id, uuid, email, first_name, last_name, display_name, username,
@@ -65,13 +121,13 @@ pub(crate) fn insert(
         new.email.as_str(),
         new.first_name,
         new.last_name,
-        display_name,
+        encoded.display_name,
         account.map(|a| a.username.as_str()),
         account.map(|a| a.username.folded()),
         account.map(|a| a.role.as_str()),
         options.password_hash,
-        address_to_json(&new.billing),
-        address_to_json(&new.shipping),
+        encoded.billing,
+        encoded.shipping,
         new.avatar_url,
         created_at,
         modified_at,
@@ -86,7 +142,11 @@ pub(crate) fn insert(
         add_meta.execute(params![meta_id, id, key, value.to_string()])?;
     }
     if !options.without_search_row {
-        write_search_row(conn, &search_text(id, new), false)?;
+        let row = SearchText {
+            id,
+            columns: encoded.search.clone(),
+        };
+        write_search_row(conn, &row, false)?;
     }
     Ok(CustomerId(id))
 }
@@ -122,7 +182,14 @@ struct SearchRow<'a> {
 
 /// Joins values with a line feed, so that no search term without one matches across two.
 fn joined<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
-    values.into_iter().collect::<Vec<_>>().join("\n")
+    let mut text = String::new();
+    for (position, value) in values.into_iter().enumerate() {
+        if position > 0 {
+            text.push('\n');
+        }
+        text.push_str(value);
+    }
+    text
 }
 
 fn address_text(address: &Address) -> String {
@@ -171,22 +238,6 @@ impl SearchRow<'_> {
             ],
         }
     }
-}
-
-/// The search row of `new`, stored under `id`.
-pub(crate) fn search_text(id: i64, new: &NewCustomer) -> SearchText {
-    SearchRow {
-        id,
-        first_name: &new.first_name,
-        last_name: &new.last_name,
-        display_name: &new.effective_display_name(),
-        email: &new.email,
-        additional_emails: &new.additional_emails,
-        username: new.account.as_ref().map(|a| a.username.as_str()),
-        billing: &new.billing,
-        shipping: &new.shipping,
-    }
-    .text()
 }
 
 /// Adds the search rows of new customers (written without them) with one statement.

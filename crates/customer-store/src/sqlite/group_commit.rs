@@ -28,6 +28,8 @@ use crate::{StoreError, StoreResult};
 /// A create waiting for a transaction.
 pub(super) struct PendingCreate {
     new: NewCustomer,
+    /// Computed by the caller, off the writer's thread.
+    encoded: customers::EncodedCustomer,
     password_hash: Option<String>,
     /// Set when the caller has gone away before its create was written: it is skipped.
     cancelled: Arc<AtomicBool>,
@@ -43,8 +45,10 @@ pub(super) async fn create(
     let cancelled = Arc::new(AtomicBool::new(false));
     let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
     let (reply, mut answer) = oneshot::channel();
+    let encoded = customers::EncodedCustomer::of(&new);
     lock(&inner.pending_creates).push(PendingCreate {
         new,
+        encoded,
         password_hash,
         cancelled,
         reply,
@@ -91,10 +95,11 @@ fn write_group(inner: &Inner, group: Vec<PendingCreate>) {
                 } else {
                     in_savepoint(&tx, &item)
                 };
+                let PendingCreate { reply, encoded, .. } = item;
                 if let Ok(customer) = &outcome {
-                    search_rows.push(customers::search_text(customer.id.0, &item.new));
+                    search_rows.push(encoded.search_text(customer.id.0));
                 }
-                answers.push((item.reply, outcome));
+                answers.push((reply, outcome));
             }
             // The search rows go in after the savepoints: FTS5 writes what it holds in
             // memory as a new segment at every savepoint of a transaction that touched
@@ -124,6 +129,7 @@ fn in_savepoint(conn: &Connection, item: &PendingCreate) -> StoreResult<Customer
         password_hash: item.password_hash.as_deref(),
         // Written for the whole group after the savepoints (see `write_group`).
         without_search_row: true,
+        encoded: Some(&item.encoded),
         ..customers::InsertOptions::default()
     };
     let written = customers::insert(conn, &item.new, &options).and_then(|id| {

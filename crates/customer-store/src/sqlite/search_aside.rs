@@ -209,7 +209,7 @@ impl SearchAside {
         let builder = std::thread::Builder::new()
             .name("clientele-search".into())
             .spawn(move || {
-                lower_this_threads_priority();
+                lower_this_threads_priority(BUILDER_NICENESS);
                 build(&scratch, queue, &spilled, &built)
             })
             .map_err(|e| backend(format!("cannot start the search index thread: {e}")))?;
@@ -320,13 +320,15 @@ fn read_at(file: &File, offset: u64, len: usize) -> StoreResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Lowers the calling thread's priority to [`BUILDER_NICENESS`] (on Linux a thread has
-/// its own). Where that is refused the thread only competes as an equal.
-fn lower_this_threads_priority() {
+/// Lowers the calling thread's priority to `niceness` (on Linux a thread has its own).
+/// Where that is refused the thread only competes as an equal.
+pub(super) fn lower_this_threads_priority(niceness: i32) {
     #[cfg(target_os = "linux")]
-    if let Err(error) = rustix::process::setpriority_process(None, BUILDER_NICENESS) {
-        tracing::debug!(%error, "the search index thread keeps its priority");
+    if let Err(error) = rustix::process::setpriority_process(None, niceness) {
+        tracing::debug!(%error, "a background thread of an import keeps its priority");
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = niceness;
 }
 
 #[cfg(test)]
