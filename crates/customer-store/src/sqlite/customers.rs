@@ -27,8 +27,6 @@ pub(crate) struct InsertOptions<'a> {
     pub modified_at: Option<Timestamp>,
     /// Ids of the meta data entries, by position; missing ones are assigned.
     pub meta_ids: &'a [Option<i64>],
-    /// Leaves the search row out: a bulk load builds the search index after the rows.
-    pub without_search_row: bool,
     /// What [`EncodedCustomer::of`] gives for the customer, computed beforehand (on
     /// another thread than the writer's); computed by the insert when `None`.
     pub encoded: Option<&'a EncodedCustomer>,
@@ -38,7 +36,7 @@ pub(crate) struct InsertOptions<'a> {
 /// addresses, its display name and its search row's text. The writer connection is the
 /// one thing all writes queue for, so writers that can compute this elsewhere beforehand
 /// (an import, a group of creates) hand it to [`insert`] ready.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct EncodedCustomer {
     billing: String,
     shipping: String,
@@ -80,7 +78,9 @@ impl EncodedCustomer {
     }
 }
 
-/// Inserts `new` and returns its id.
+/// Inserts `new` and returns its id. Its search row is the caller's to write (from
+/// [`EncodedCustomer::search`]): a group of creates writes its rows after its savepoints,
+/// an import at its end.
 pub(crate) fn insert(
     conn: &Connection,
     new: &NewCustomer,
@@ -140,13 +140,6 @@ pub(crate) fn insert(
     for (position, (key, value)) in new.meta_data.iter().enumerate() {
         let meta_id = options.meta_ids.get(position).copied().flatten();
         add_meta.execute(params![meta_id, id, key, value.to_string()])?;
-    }
-    if !options.without_search_row {
-        let row = SearchText {
-            id,
-            columns: encoded.search.clone(),
-        };
-        write_search_row(conn, &row, false)?;
     }
     Ok(CustomerId(id))
 }
@@ -249,11 +242,10 @@ pub(crate) fn write_search_rows(conn: &Connection, rows: &[SearchText]) -> Store
     Ok(())
 }
 
-fn write_search_row(conn: &Connection, row: &SearchText, replace: bool) -> StoreResult<()> {
-    if replace {
-        conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?
-            .execute([row.id])?;
-    }
+/// Puts `row` in place of the customer's search row.
+fn replace_search_row(conn: &Connection, row: &SearchText) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM customer_search WHERE rowid = ?1")?
+        .execute([row.id])?;
     let mut statement = conn.prepare_cached(INSERT_SEARCH_ROW)?;
     row.insert_with(&mut statement)
 }
@@ -559,7 +551,7 @@ pub(crate) fn update(
         customer.avatar_url,
         opt_ts(customer.modified_at)?,
     ])?;
-    write_search_row(
+    replace_search_row(
         conn,
         &SearchRow {
             id,
@@ -573,7 +565,6 @@ pub(crate) fn update(
             shipping: &customer.shipping,
         }
         .text(),
-        true,
     )?;
     Ok(customer)
 }

@@ -127,8 +127,6 @@ fn in_savepoint(conn: &Connection, item: &PendingCreate) -> StoreResult<Customer
     conn.prepare_cached("SAVEPOINT create_item")?.execute([])?;
     let options = customers::InsertOptions {
         password_hash: item.password_hash.as_deref(),
-        // Written for the whole group after the savepoints (see `write_group`).
-        without_search_row: true,
         encoded: Some(&item.encoded),
         ..customers::InsertOptions::default()
     };

@@ -678,7 +678,6 @@ impl Writer {
             password_hash: imported.password_hash.as_deref(),
             modified_at: imported.modified_at,
             meta_ids: &imported.meta_ids,
-            without_search_row: true,
             encoded: Some(&encoded),
         };
         let id = customers::insert(conn, &imported.customer, &options)?;
@@ -729,7 +728,6 @@ impl Writer {
                     let guest = guest_for(order, email);
                     let encoded = customers::EncodedCustomer::of(&guest);
                     let options = customers::InsertOptions {
-                        without_search_row: true,
                         encoded: Some(&encoded),
                         ..customers::InsertOptions::default()
                     };
@@ -1020,10 +1018,10 @@ const IMPORT_CACHE_KIB: i64 = 96 * 1024;
 /// The page cache while a bulk load builds its indexes, KiB. SQLite sorts in runs of the
 /// cache's size (4 MiB at least, 250 pages), and with `threads` one run is sorted while
 /// the next is read: small runs keep both cores busy and fit the processor's caches.
-/// The builds read and write in order and need no more cache than that. The indexes
-/// of a million customers and five million orders took 12.5-14 s with 16 MiB and
-/// 10-12.5 s with 8 (4 MiB was no quicker), and the peak memory of the load fell from
-/// 333-375 MB (32 MiB) to 275-295 MB.
+/// The builds read and write in order and need no more cache than that. After the
+/// aggregates, the indexes of a million customers and five million orders took 17.4 s
+/// with 32 MiB, 13.8-14.2 s with 16 and 10.2-12.9 s with 8 (4 MiB was no quicker), and
+/// the peak memory of the load fell from 333-375 MB to 275-295 MB.
 const BUILD_CACHE_KIB: i64 = 8 * 1024;
 
 /// Indexes a bulk load keeps up to date as it writes: their keys grow with the rows as
