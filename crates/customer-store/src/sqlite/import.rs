@@ -35,7 +35,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::codec::backend;
-use super::search_aside::{self, SearchAside};
+use super::search_aside::SearchAside;
 use super::{
     BUSY_TIMEOUT, Inner, WRITER_CACHE_KIB, WRITER_TEMP_STORE, api_keys, customers, ledger, lock,
     webhooks,
@@ -403,7 +403,7 @@ impl<T: Send + 'static> Freeing<T> {
         let started = std::thread::Builder::new()
             .name("clientele-free".into())
             .spawn(move || {
-                search_aside::lower_this_threads_priority(FREEING_NICENESS);
+                super::lower_this_threads_priority(FREEING_NICENESS);
                 to_free.into_iter().for_each(drop);
             });
         match started {
@@ -564,7 +564,7 @@ impl Writer {
         })
     }
 
-    /// A customer was written under `id`: its search row goes aside when the index is
+    /// A customer was written: its search row goes aside when the index is
     /// built there, and otherwise is spooled ([`SPOOL_TABLE`]) and goes into the index
     /// at the end. FTS5 writes the terms it holds in memory as a new segment, and merges
     /// segments, whenever a statement that may need to roll back starts, which a
@@ -572,8 +572,7 @@ impl Writer {
     /// segment of one row (nine tenths of an import's time into a store of a million
     /// customers), and a chunk's rows written after its other rows still made a segment
     /// per chunk, merged against the whole index (a quarter of the time).
-    fn search_row(&mut self, id: i64, columns: [String; 7]) {
-        let row = customers::SearchText { id, columns };
+    fn search_row(&mut self, row: customers::SearchText) {
         match &mut self.aside {
             Some(aside) => aside.push(row),
             None => self.pending_search.push(row),
@@ -682,7 +681,7 @@ impl Writer {
         };
         let id = customers::insert(conn, &imported.customer, &options)?;
         self.counts.add(&imported.customer);
-        self.search_row(id.0, encoded.search);
+        self.search_row(encoded.search_text(id.0));
         self.known.customers.insert(id.0);
         if let Some(created) = &mut self.created {
             created.push(id.0);
@@ -734,7 +733,7 @@ impl Writer {
                     let id = customers::insert(conn, &guest, &options)
                         .map_err(|error| within("email", error))?;
                     self.counts.add(&guest);
-                    self.search_row(id.0, encoded.search);
+                    self.search_row(encoded.search_text(id.0));
                     self.known.customers.insert(id.0);
                     if let Some(created) = &mut self.created {
                         created.push(id.0);

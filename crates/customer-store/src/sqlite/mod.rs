@@ -363,6 +363,17 @@ fn read_on_caller(alive_tasks: usize) -> bool {
     alive_tasks <= MAX_TASKS_FOR_READS_HERE
 }
 
+/// Lowers the calling thread's priority to `niceness` (on Linux a thread has its own).
+/// Where that is refused the thread only competes as an equal.
+fn lower_this_threads_priority(niceness: i32) {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(None, niceness) {
+        tracing::debug!(%error, "a background thread of an import keeps its priority");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = niceness;
+}
+
 /// Locks `mutex`. A panic while holding a connection leaves no half-done work (an open
 /// transaction rolls back when dropped), so a poisoned lock is still usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -209,7 +209,7 @@ impl SearchAside {
         let builder = std::thread::Builder::new()
             .name("clientele-search".into())
             .spawn(move || {
-                lower_this_threads_priority(BUILDER_NICENESS);
+                super::lower_this_threads_priority(BUILDER_NICENESS);
                 build(&scratch, queue, &spilled, &built)
             })
             .map_err(|e| backend(format!("cannot start the search index thread: {e}")))?;
@@ -318,17 +318,6 @@ fn read_at(file: &File, offset: u64, len: usize) -> StoreResult<Vec<u8>> {
     file.read_exact_at(&mut bytes, offset)
         .map_err(|e| backend(format!("cannot read spilled search rows: {e}")))?;
     Ok(bytes)
-}
-
-/// Lowers the calling thread's priority to `niceness` (on Linux a thread has its own).
-/// Where that is refused the thread only competes as an equal.
-pub(super) fn lower_this_threads_priority(niceness: i32) {
-    #[cfg(target_os = "linux")]
-    if let Err(error) = rustix::process::setpriority_process(None, niceness) {
-        tracing::debug!(%error, "a background thread of an import keeps its priority");
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = niceness;
 }
 
 #[cfg(test)]
