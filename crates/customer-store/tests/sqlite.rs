@@ -27,6 +27,8 @@ mod in_a_file {
 
 mod sqlite_only {
     use super::*;
+    use customer_model::OrderStatus;
+    use customer_model::import::{CustomerRef, ImportOrder};
     use customer_model::{
         AccountFilter, CustomerFilter, CustomerQuery, SearchField, SortDirection, SortKey,
         SubscriptionStatus, TextSearch, TimeRange,
@@ -34,7 +36,7 @@ mod sqlite_only {
     use customer_model::{CustomerPatch, PageRequest, Role};
     use customer_store::conformance::{
         LedgerOp, Store, apply_ledger_ops, assert_same, at, copy_store, generated_batch, guest,
-        picture, registered,
+        order, picture, registered,
     };
     use proptest::prelude::*;
 
@@ -172,16 +174,29 @@ mod sqlite_only {
 
     /// An import into a store that holds data adds what it wrote to the counts behind
     /// the lists' totals (customers, registered customers per role, buyers per currency)
-    /// instead of counting row by row, and the store keeps counting after it.
+    /// instead of counting row by row, and the store keeps counting after it. A customer
+    /// who had bought in a currency before is not counted again there when the import
+    /// adds orders of it; in a currency new to it, it is.
     #[tokio::test]
     async fn an_import_into_data_keeps_the_counts_behind_totals() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("counts.sqlite3")).unwrap();
-        store
+        let before = store
             .create_customer(registered("before@example.com", "before"))
+            .await
+            .unwrap()
+            .id;
+        store
+            .create_order(order(before, "USD", OrderStatus::Completed, 500, at(1, 0)))
             .await
             .unwrap();
         let mut batch = generated_batch(5);
+        for (currency, placed) in [("USD", at(2, 0)), ("USD", at(0, 5)), ("JPY", at(3, 0))] {
+            batch.orders.push(ImportOrder::new(
+                CustomerRef::Id(before),
+                order(before, currency, OrderStatus::Processing, 700, placed),
+            ));
+        }
         for (i, imported) in batch.customers.iter_mut().enumerate() {
             if let Some(account) = imported.customer.account.as_mut()
                 && i % 3 == 0
@@ -232,6 +247,20 @@ mod sqlite_only {
             }
         };
         totals_counted().await;
+        // The customer's first and last orders per currency take in the imported ones.
+        let stats = store.customer_stats(before).await.unwrap();
+        let usd = stats
+            .currency(customer_model::Currency::parse("USD").unwrap())
+            .expect("figures in USD");
+        assert_eq!(
+            (
+                usd.orders(),
+                usd.first_order.map(|first| first.at),
+                usd.last_order.map(|last| last.at)
+            ),
+            (3, Some(at(0, 5)), Some(at(2, 0)))
+        );
+        assert_eq!(stats.last_order().map(|last| last.at), Some(at(3, 0)));
         let mut after = registered("after@example.com", "after");
         if let Some(account) = after.account.as_mut() {
             account.role = Role::Subscriber;
