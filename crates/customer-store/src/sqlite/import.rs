@@ -315,6 +315,7 @@ impl ImportSettings {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         conn.pragma_update(None, "threads", threads as i64)?;
+        conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
         // The spooled search rows stay on disk, whatever the size of the file.
         conn.pragma_update(None, "temp_store", "FILE")?;
         let mut settings = Self {
@@ -538,10 +539,6 @@ impl Writer {
             ImportMode::Auto if is_empty(conn)? => Some(drop_for_bulk(conn)?),
             _ => None,
         };
-        // Row by row, the writer's own cache stays.
-        if bulk.is_some() {
-            conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-        }
         let aside = match (&bulk, scratch_dir) {
             (Some(_), Some(dir)) => Some(SearchAside::start(conn, dir)?),
             _ => {
@@ -1011,15 +1008,12 @@ fn is_empty(conn: &Connection) -> StoreResult<bool> {
     )?)
 }
 
-/// The page cache while a bulk load writes its rows, KiB: room for the B-trees written
-/// out of order (e-mail addresses, usernames) of a few million customers. With 128 MiB
-/// a bulk load of a million customers peaked at 385-397 MB of resident memory, against
-/// a budget of 400; with 96 MiB at 302-363 MB, in the same time.
-///
-/// An import row by row keeps the writer's cache ([`WRITER_CACHE_KIB`], what the
-/// server's writes use anyway): every record it writes lands at a random place in a few
-/// indexes that hold millions of entries, and with 256 MiB instead of 96 an import of
-/// 600,000 records into a store of a million customers went 10-30% faster.
+/// The page cache while records are written, KiB: room for the B-trees written out of
+/// order (e-mail addresses, usernames) of a few million customers. With 128 MiB a bulk
+/// load of a million customers peaked at 385-397 MB of resident memory, against a
+/// budget of 400; with 96 MiB at 302-363 MB, in the same time. An import into a store
+/// of a million customers was no quicker with the writer's 256 MiB (600,000 records,
+/// three alternating pairs), and took 365 MB instead of 195.
 const IMPORT_CACHE_KIB: i64 = 96 * 1024;
 /// The page cache while a bulk load builds its indexes, KiB. SQLite sorts in runs of the
 /// cache's size (4 MiB at least, 250 pages), and with `threads` one run is sorted while
@@ -1334,31 +1328,6 @@ mod tests {
             "{freed_there:?}"
         );
         assert_eq!(freed_here.len() + freed_there.len(), CHUNKS_TO_FREE + 4);
-    }
-
-    /// A bulk load writes with a cache sized for its memory budget; an import row by row
-    /// keeps the writer's larger one, as the server's writes do.
-    #[test]
-    fn only_a_bulk_load_writes_with_a_smaller_cache() {
-        for (holds_data, cache_kib) in [(false, IMPORT_CACHE_KIB), (true, WRITER_CACHE_KIB)] {
-            let mut conn = Connection::open_in_memory().expect("a database");
-            super::super::schema::migrate(&mut conn).expect("the schema");
-            conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
-                .expect("the writer's cache");
-            if holds_data {
-                conn.execute(
-                    "INSERT INTO products (uuid, name) VALUES (x'00', 'Kept')",
-                    [],
-                )
-                .expect("a product");
-            }
-            let writer = Writer::begin(&conn, ImportMode::Auto.into(), None).expect("an import");
-            assert_eq!(writer.bulk.is_some(), !holds_data);
-            let cache: i64 = conn
-                .query_row("PRAGMA cache_size", [], |row| row.get(0))
-                .expect("the cache size");
-            assert_eq!(cache, -cache_kib, "holds data: {holds_data}");
-        }
     }
 
     #[test]
