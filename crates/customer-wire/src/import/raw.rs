@@ -325,7 +325,7 @@ impl RawCustomer {
             avatar_url: self.avatar_url,
             created_at,
         };
-        match draft.validate() {
+        match draft.into_valid() {
             Ok(customer) => failures.finish(ImportCustomer {
                 customer,
                 password_hash: self.password_hash,

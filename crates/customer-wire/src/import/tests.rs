@@ -239,6 +239,50 @@ fn records_are_handed_over_with_their_text_and_read_again_from_it() {
     assert_eq!(seen, sample().len());
 }
 
+/// What reading one NDJSON line hands over, as text.
+fn handed_over(read_line: impl FnOnce(&mut dyn FnMut(Item<'_>) -> ControlFlow<()>)) -> Vec<String> {
+    let mut items = Vec::new();
+    read_line(&mut |item| {
+        items.push(format!("{item:?}"));
+        ControlFlow::Continue(())
+    });
+    items
+}
+
+/// A line that names its kind first is decoded without probing its `type`; what it
+/// hands over, its record or its errors, is what probing first hands over.
+#[test]
+fn lines_naming_their_kind_first_read_as_probed_lines_do() {
+    let lines = [
+        r#"{"type":"customer","id":1,"email":"ann@example.com"}"#,
+        r#"{"type":"order","customer_id":1,"status":"completed","currency":"USD","total":"1.00"}"#,
+        r#"{"type":"product","id":3,"name":"Album"}"#,
+        r#"{"type":"cust\u006fmer","id":1,"email":"ann@example.com"}"#,
+        r#"{"type":"order","customer_id":1,"status":"completed","currency":"PLN","total":"12.345"}"#,
+        r#"{"type":"order","type":"customer","id":1,"email":"ann@example.com"}"#,
+        r#"{"type":"customer","id":1,"email":"ann@example.com"} and more"#,
+        r#"{"type":"customer","id":1,"email":"ann@example.com""#,
+        r#"{"type":"customer"}"#,
+        r#"{"type":"customers","id":1}"#,
+        r#"{"type":"customer","id":1,"email":"ann@example.com","nickname":"A"}"#,
+    ];
+    let mut records = 0;
+    for line in lines {
+        let direct = handed_over(|each| {
+            ndjson_line(4, line, each);
+        });
+        let probed = handed_over(|each| {
+            probed_line(Location::Line(4), line, each);
+        });
+        assert_eq!(direct, probed, "{line}");
+        records += direct
+            .iter()
+            .filter(|item| item.starts_with("Record"))
+            .count();
+    }
+    assert_eq!(records, 4);
+}
+
 #[test]
 fn reading_stops_when_asked() {
     let mut text = Vec::new();
