@@ -240,12 +240,15 @@ fn records_are_handed_over_with_their_text_and_read_again_from_it() {
 }
 
 /// What reading one NDJSON line hands over, as text.
-fn handed_over(read_line: impl FnOnce(&mut dyn FnMut(Item<'_>) -> ControlFlow<()>)) -> Vec<String> {
+fn handed_over(
+    read_line: impl FnOnce(&mut dyn FnMut(Item<'_>) -> ControlFlow<()>) -> ControlFlow<()>,
+) -> Vec<String> {
     let mut items = Vec::new();
-    read_line(&mut |item| {
+    let flow = read_line(&mut |item| {
         items.push(format!("{item:?}"));
         ControlFlow::Continue(())
     });
+    assert!(flow.is_continue());
     items
 }
 
@@ -268,12 +271,8 @@ fn lines_naming_their_kind_first_read_as_probed_lines_do() {
     ];
     let mut records = 0;
     for line in lines {
-        let direct = handed_over(|each| {
-            ndjson_line(4, line, each);
-        });
-        let probed = handed_over(|each| {
-            probed_line(Location::Line(4), line, each);
-        });
+        let direct = handed_over(|each| ndjson_line(4, line, each));
+        let probed = handed_over(|each| probed_line(Location::Line(4), line, each));
         assert_eq!(direct, probed, "{line}");
         records += direct
             .iter()
