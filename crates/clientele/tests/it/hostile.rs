@@ -353,7 +353,10 @@ fn slow_and_idle_clients_are_cut_off() {
 /// with a 503 in its dialect's shape and its work is dropped before it writes.
 #[test]
 fn a_request_past_its_deadline_gets_a_503_and_writes_nothing() {
-    let server = Server::start(&["--request-timeout", "50ms"], None);
+    // An Argon2 hash with the default parameters fills 19 MiB twice, tens of
+    // milliseconds: on a quiet machine a whole create sometimes came back within a
+    // deadline of 50 ms (one run in four). 5 ms is never met.
+    let server = Server::start(&["--request-timeout", "5ms"], None);
     let answer = server.woo(
         "POST",
         "/wp-json/wc/v3/customers",
