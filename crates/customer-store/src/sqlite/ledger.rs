@@ -203,25 +203,15 @@ impl PendingAggregates {
         for ((customer_id, currency, status), figures) in self.buckets {
             add_to_bucket(conn, customer_id, currency, status, figures)?;
         }
-        let mut edges = conn.prepare_cached(
-            "INSERT INTO customer_currency (customer_id, currency, first_order_at,
-                 first_order_id, last_order_at, last_order_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (customer_id, currency) DO UPDATE SET
-                 first_order_id = CASE WHEN (excluded.first_order_at, excluded.first_order_id)
-                     < (first_order_at, first_order_id) THEN excluded.first_order_id
-                     ELSE first_order_id END,
-                 first_order_at = MIN(first_order_at, excluded.first_order_at),
-                 last_order_id = CASE WHEN (excluded.last_order_at, excluded.last_order_id)
-                     > (last_order_at, last_order_id) THEN excluded.last_order_id
-                     ELSE last_order_id END,
-                 last_order_at = MAX(last_order_at, excluded.last_order_at)",
-        )?;
-        execute_per_edge(&mut edges, self.edges)?;
-        let mut last_order = conn.prepare_cached(
-            "UPDATE customers SET last_order_at = MAX(IFNULL(last_order_at, ?2), ?2)
-             WHERE id = ?1",
-        )?;
+        let mut add = conn.prepare_cached(ADD_EDGES)?;
+        let mut widen = conn.prepare_cached(WIDEN_EDGES)?;
+        for ((customer_id, currency), (first, last)) in self.edges {
+            let values = params![customer_id, currency, first.0, first.1, last.0, last.1];
+            if add.execute(values)? == 0 {
+                widen.execute(values)?;
+            }
+        }
+        let mut last_order = conn.prepare_cached(SET_LAST_ORDER)?;
         for (customer_id, at) in self.last_order_at {
             last_order.execute(params![customer_id, at])?;
         }
@@ -337,6 +327,30 @@ pub(crate) fn apply_spooled_aggregates(conn: &Connection) -> StoreResult<Vec<(St
     Ok(new_buyers)
 }
 
+/// Adds a customer's first and last order in a currency (`?1`, `?2`; `?3`-`?6`: the
+/// first's instant and id, the last's) when it has none there yet. Changes no row when
+/// it has: [`WIDEN_EDGES`] then takes the new orders in.
+const ADD_EDGES: &str = "INSERT INTO customer_currency (customer_id, currency, first_order_at,
+        first_order_id, last_order_at, last_order_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    ON CONFLICT (customer_id, currency) DO NOTHING";
+
+/// Widens a customer's kept first and last order in a currency to take in those given
+/// (parameters as [`ADD_EDGES`]); ties go to the smaller id first and the larger last.
+const WIDEN_EDGES: &str = "UPDATE customer_currency SET
+        first_order_id = CASE WHEN (?3, ?4) < (first_order_at, first_order_id)
+            THEN ?4 ELSE first_order_id END,
+        first_order_at = MIN(first_order_at, ?3),
+        last_order_id = CASE WHEN (?5, ?6) > (last_order_at, last_order_id)
+            THEN ?6 ELSE last_order_id END,
+        last_order_at = MAX(last_order_at, ?5)
+    WHERE customer_id = ?1 AND currency = ?2";
+
+/// Moves customer `?1`'s last order over all currencies to `?2` if that is later.
+const SET_LAST_ORDER: &str =
+    "UPDATE customers SET last_order_at = MAX(IFNULL(last_order_at, ?2), ?2)
+    WHERE id = ?1";
+
 /// One customer's first and last order in one currency, folded from the spool.
 struct SpooledEdge {
     customer_id: i64,
@@ -359,26 +373,9 @@ struct SpooledEdgeWriter<'conn> {
 impl<'conn> SpooledEdgeWriter<'conn> {
     fn prepare(conn: &'conn Connection) -> StoreResult<Self> {
         Ok(Self {
-            add: conn.prepare(
-                "INSERT INTO customer_currency (customer_id, currency, first_order_at,
-                     first_order_id, last_order_at, last_order_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (customer_id, currency) DO NOTHING",
-            )?,
-            widen: conn.prepare(
-                "UPDATE customer_currency SET
-                     first_order_id = CASE WHEN (?3, ?4) < (first_order_at, first_order_id)
-                         THEN ?4 ELSE first_order_id END,
-                     first_order_at = MIN(first_order_at, ?3),
-                     last_order_id = CASE WHEN (?5, ?6) > (last_order_at, last_order_id)
-                         THEN ?6 ELSE last_order_id END,
-                     last_order_at = MAX(last_order_at, ?5)
-                 WHERE customer_id = ?1 AND currency = ?2",
-            )?,
-            set_last_order: conn.prepare(
-                "UPDATE customers SET last_order_at = MAX(IFNULL(last_order_at, ?2), ?2)
-                 WHERE id = ?1",
-            )?,
+            add: conn.prepare(ADD_EDGES)?,
+            widen: conn.prepare(WIDEN_EDGES)?,
+            set_last_order: conn.prepare(SET_LAST_ORDER)?,
             customer_last: None,
             new_buyers: BTreeMap::new(),
         })
