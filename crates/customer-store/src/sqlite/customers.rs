@@ -7,7 +7,7 @@ use customer_model::{
     Account, Address, Customer, CustomerId, CustomerPatch, Email, MetaEntry, NewCustomer, Role,
     Timestamp, Username,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::codec::{
     address_from_json, address_to_json, backend, from_ts, invalid, new_uuid, now, opt_ts,
@@ -78,11 +78,55 @@ impl EncodedCustomer {
     }
 }
 
+/// Adds a customer row.
+const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, uuid, email, first_name, last_name,
+         display_name, username, username_folded, role, password_hash, billing, shipping,
+         avatar_url, created_at, modified_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// Adds one of a customer's e-mail addresses.
+const INSERT_EMAIL: &str = "INSERT INTO customer_emails (address_folded, customer_id, position,
+         address)
+     VALUES (?1, ?2, ?3, ?4)";
+/// Adds one of a customer's meta data entries.
+const INSERT_META: &str =
+    "INSERT INTO customer_meta (id, customer_id, key, value) VALUES (?1, ?2, ?3, ?4)";
+
+/// The statements that add a customer, its e-mail addresses and its meta data, prepared
+/// once for many customers: an import writes millions, and finding three statements in
+/// the connection's cache for each (hashing their text, taking them out and putting them
+/// back) was 7% of its writing thread while customers went in.
+pub(crate) struct CustomerStatements<'conn> {
+    customer: CachedStatement<'conn>,
+    email: CachedStatement<'conn>,
+    meta: CachedStatement<'conn>,
+}
+
+impl<'conn> CustomerStatements<'conn> {
+    /// The statements, from `conn`'s cache.
+    pub(crate) fn prepare(conn: &'conn Connection) -> StoreResult<Self> {
+        Ok(Self {
+            customer: conn.prepare_cached(INSERT_CUSTOMER)?,
+            email: conn.prepare_cached(INSERT_EMAIL)?,
+            meta: conn.prepare_cached(INSERT_META)?,
+        })
+    }
+}
+
 /// Inserts `new` and returns its id. Its search row is the caller's to write (from
 /// [`EncodedCustomer::search`]): a group of creates writes its rows after its savepoints,
 /// an import at its end.
 pub(crate) fn insert(
     conn: &Connection,
+    new: &NewCustomer,
+    options: &InsertOptions<'_>,
+) -> StoreResult<CustomerId> {
+    insert_with(conn, &mut CustomerStatements::prepare(conn)?, new, options)
+}
+
+/// [`insert`], with statements the caller holds for many customers.
+pub(crate) fn insert_with(
+    conn: &Connection,
+    statements: &mut CustomerStatements<'_>,
     new: &NewCustomer,
     options: &InsertOptions<'_>,
 ) -> StoreResult<CustomerId> {
@@ -109,13 +153,7 @@ pub(crate) fn insert(
         }
     };
     let account = new.account.as_ref();
-    conn.prepare_cached(
-        "INSERT INTO customers (id, uuid, email, first_name, last_name, display_name, username,
-             username_folded, role, password_hash, billing, shipping, avatar_url, created_at,
-             modified_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
+    statements.customer.execute(params![
         new.id.map(|id| id.0),
         uuid.as_bytes().as_slice(),
         new.email.as_str(),
@@ -133,27 +171,28 @@ pub(crate) fn insert(
         modified_at,
     ])?;
     let id = conn.last_insert_rowid();
-    insert_emails(conn, id, &new.email, &new.additional_emails)?;
-    let mut add_meta = conn.prepare_cached(
-        "INSERT INTO customer_meta (id, customer_id, key, value) VALUES (?1, ?2, ?3, ?4)",
+    insert_emails(
+        &mut statements.email,
+        id,
+        &new.email,
+        &new.additional_emails,
     )?;
     for (position, (key, value)) in new.meta_data.iter().enumerate() {
         let meta_id = options.meta_ids.get(position).copied().flatten();
-        add_meta.execute(params![meta_id, id, key, value.to_string()])?;
+        statements
+            .meta
+            .execute(params![meta_id, id, key, value.to_string()])?;
     }
     Ok(CustomerId(id))
 }
 
+/// Adds a customer's addresses with `add`, prepared from [`INSERT_EMAIL`].
 fn insert_emails(
-    conn: &Connection,
+    add: &mut CachedStatement<'_>,
     id: i64,
     primary: &Email,
     additional: &[Email],
 ) -> StoreResult<()> {
-    let mut add = conn.prepare_cached(
-        "INSERT INTO customer_emails (address_folded, customer_id, position, address)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
     for (position, email) in std::iter::once(primary).chain(additional).enumerate() {
         add.execute(params![email.folded(), id, position as i64, email.as_str()])?;
     }
@@ -174,9 +213,17 @@ struct SearchRow<'a> {
 }
 
 /// Joins values with a line feed, so that no search term without one matches across two.
-fn joined<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
-    let mut text = String::new();
-    for (position, value) in values.into_iter().enumerate() {
+/// The text is sized first: grown piece by piece, an address's text was copied as it
+/// grew, 2.5% of an import's writing thread while customers went in.
+fn joined<'a, I>(values: I) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let values = values.into_iter();
+    let len = values.clone().map(|value| value.len() + 1).sum::<usize>();
+    let mut text = String::with_capacity(len.saturating_sub(1));
+    for (position, value) in values.enumerate() {
         if position > 0 {
             text.push('\n');
         }
@@ -516,9 +563,7 @@ pub(crate) fn update(
     if !patch.meta_data.is_empty() {
         conn.prepare_cached("DELETE FROM customer_meta WHERE customer_id = ?1")?
             .execute([id])?;
-        let mut add = conn.prepare_cached(
-            "INSERT INTO customer_meta (id, customer_id, key, value) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut add = conn.prepare_cached(INSERT_META)?;
         for entry in &customer.meta_data {
             add.execute(params![entry.id, id, entry.key, entry.value.to_string()])?;
         }
@@ -526,7 +571,12 @@ pub(crate) fn update(
     if emails_change {
         conn.prepare_cached("DELETE FROM customer_emails WHERE customer_id = ?1")?
             .execute([id])?;
-        insert_emails(conn, id, &customer.email, &customer.additional_emails)?;
+        insert_emails(
+            &mut conn.prepare_cached(INSERT_EMAIL)?,
+            id,
+            &customer.email,
+            &customer.additional_emails,
+        )?;
     }
     customer.modified_at = Some(now().max(customer.created_at));
     let account = customer.account.as_ref();

@@ -591,7 +591,10 @@ impl Writer {
             ));
         }
         let mut aggregates = ledger::PendingAggregates::default();
-        let mut statements = ledger::OrderStatements::prepare(conn)?;
+        let mut statements = ChunkStatements {
+            customers: customers::CustomerStatements::prepare(conn)?,
+            orders: ledger::OrderStatements::prepare(conn)?,
+        };
         let mut held = Vec::new();
         let mut spent = Vec::with_capacity(records.len());
         for (index, record) in records.into_iter().enumerate() {
@@ -635,14 +638,16 @@ impl Writer {
         record: &ImportRecord,
         unresolved: Unresolved,
         aggregates: &mut ledger::PendingAggregates,
-        statements: &mut ledger::OrderStatements<'_>,
+        statements: &mut ChunkStatements<'_>,
     ) -> StoreResult<Outcome> {
         let outcome = match record {
             ImportRecord::Product(product) => ledger::insert_product(conn, product).map(|id| {
                 self.known.products.insert(id.0);
                 Outcome::Written
             }),
-            ImportRecord::Customer(customer) => self.customer(conn, customer),
+            ImportRecord::Customer(customer) => {
+                self.customer(conn, &mut statements.customers, customer)
+            }
             ImportRecord::Order(order) => {
                 self.order(conn, order, unresolved, aggregates, statements)
             }
@@ -659,7 +664,12 @@ impl Writer {
         }
     }
 
-    fn customer(&mut self, conn: &Connection, imported: &ImportCustomer) -> StoreResult<Outcome> {
+    fn customer(
+        &mut self,
+        conn: &Connection,
+        statements: &mut customers::CustomerStatements<'_>,
+        imported: &ImportCustomer,
+    ) -> StoreResult<Outcome> {
         let account = imported.customer.account.as_ref();
         if imported.password_hash.is_some() {
             if account.is_none() {
@@ -679,7 +689,7 @@ impl Writer {
             meta_ids: &imported.meta_ids,
             encoded: Some(&encoded),
         };
-        let id = customers::insert(conn, &imported.customer, &options)?;
+        let id = customers::insert_with(conn, statements, &imported.customer, &options)?;
         self.counts.add(&imported.customer);
         self.search_row(encoded.search_text(id.0));
         self.known.customers.insert(id.0);
@@ -695,7 +705,7 @@ impl Writer {
         imported: &ImportOrder,
         unresolved: Unresolved,
         aggregates: &mut ledger::PendingAggregates,
-        statements: &mut ledger::OrderStatements<'_>,
+        statements: &mut ChunkStatements<'_>,
     ) -> StoreResult<Outcome> {
         let order = &imported.order;
         for (i, line) in order.line_items.iter().enumerate() {
@@ -730,8 +740,9 @@ impl Writer {
                         encoded: Some(&encoded),
                         ..customers::InsertOptions::default()
                     };
-                    let id = customers::insert(conn, &guest, &options)
-                        .map_err(|error| within("email", error))?;
+                    let id =
+                        customers::insert_with(conn, &mut statements.customers, &guest, &options)
+                            .map_err(|error| within("email", error))?;
                     self.counts.add(&guest);
                     self.search_row(encoded.search_text(id.0));
                     self.known.customers.insert(id.0);
@@ -752,7 +763,15 @@ impl Writer {
         } else {
             Some(aggregates)
         };
-        let id = ledger::write_order(conn, statements, order, customer_id, "", &ids, aggregates)?;
+        let id = ledger::write_order(
+            conn,
+            &mut statements.orders,
+            order,
+            customer_id,
+            "",
+            &ids,
+            aggregates,
+        )?;
         self.known.orders.insert(id.0);
         Ok(Outcome::Written)
     }
@@ -989,6 +1008,13 @@ fn within(field: &str, error: StoreError) -> StoreError {
         },
         other => other,
     }
+}
+
+/// The statements a chunk's customers and orders are written with, prepared once per
+/// chunk (see [`customers::CustomerStatements`] and [`ledger::OrderStatements`]).
+struct ChunkStatements<'conn> {
+    customers: customers::CustomerStatements<'conn>,
+    orders: ledger::OrderStatements<'conn>,
 }
 
 /// Stores a key as another store kept it.
