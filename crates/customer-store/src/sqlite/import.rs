@@ -582,7 +582,7 @@ impl Writer {
     fn write(
         &mut self,
         conn: &Connection,
-        records: Vec<ImportRecord>,
+        mut records: Vec<ImportRecord>,
         unresolved: Unresolved,
     ) -> StoreResult<Written> {
         if self.refused {
@@ -595,15 +595,13 @@ impl Writer {
             customers: customers::CustomerStatements::prepare(conn)?,
             orders: ledger::OrderStatements::prepare(conn)?,
         };
-        let mut held = Vec::new();
-        let mut spent = Vec::with_capacity(records.len());
-        for (index, record) in records.into_iter().enumerate() {
-            match self.record(conn, &record, unresolved, &mut aggregates, &mut statements)? {
-                Outcome::Written => {
-                    self.summary.count(record.kind());
-                    spent.push(record);
-                }
-                Outcome::Held => held.push(Held { index, record }),
+        // Records are read in place: a record is large, and moving each out of the chunk
+        // and into a list of those written was 5% of the writing thread.
+        let mut held_at = Vec::new();
+        for (index, record) in records.iter().enumerate() {
+            match self.record(conn, record, unresolved, &mut aggregates, &mut statements)? {
+                Outcome::Written => self.summary.count(record.kind()),
+                Outcome::Held => held_at.push(index),
                 Outcome::Refused { field, reason } => {
                     self.refused = true;
                     return Ok(Written::Rejected(Rejection {
@@ -614,7 +612,8 @@ impl Writer {
                 }
             }
         }
-        self.freeing.free(spent);
+        let held = take_held(&mut records, &held_at);
+        self.freeing.free(records);
         // Set aside, summed and written in key order at the end (`finish`).
         aggregates.spool(conn)?;
         if !self.pending_search.is_empty() {
@@ -1010,6 +1009,26 @@ fn within(field: &str, error: StoreError) -> StoreError {
     }
 }
 
+/// Takes the records at `held_at` (in increasing order) out of `records`, in that order,
+/// leaving the others.
+fn take_held(records: &mut Vec<ImportRecord>, held_at: &[usize]) -> Vec<Held> {
+    if held_at.is_empty() {
+        return Vec::new();
+    }
+    let mut held = Vec::with_capacity(held_at.len());
+    let mut next = held_at.iter().copied().peekable();
+    let mut kept = Vec::with_capacity(records.len() - held_at.len());
+    for (index, record) in std::mem::take(records).into_iter().enumerate() {
+        if next.next_if_eq(&index).is_some() {
+            held.push(Held { index, record });
+        } else {
+            kept.push(record);
+        }
+    }
+    *records = kept;
+    held
+}
+
 /// The statements a chunk's customers and orders are written with, prepared once per
 /// chunk (see [`customers::CustomerStatements`] and [`ledger::OrderStatements`]).
 struct ChunkStatements<'conn> {
@@ -1302,8 +1321,6 @@ fn build_order_aggregates(conn: &Connection) -> StoreResult<()> {
 mod tests {
     use super::*;
 
-    /// The aggregates of a bulk load read the orders from their index alone, already in
-    /// order: neither the table nor a sort of the orders.
     /// Where a value was dropped, told by its thread's name; the first one dropped
     /// waits for `release` first, holding up the thread that drops it.
     struct Tracked {
@@ -1356,6 +1373,31 @@ mod tests {
         assert_eq!(freed_here.len() + freed_there.len(), CHUNKS_TO_FREE + 4);
     }
 
+    fn product(id: i64) -> ImportRecord {
+        ImportRecord::Product(customer_model::NewProduct {
+            id: Some(customer_model::ProductId(id)),
+            uuid: None,
+            name: format!("Product {id}"),
+            files: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn held_records_are_taken_out_in_order_and_the_others_kept() {
+        let mut records: Vec<ImportRecord> = (0..6).map(product).collect();
+        let held = take_held(&mut records, &[0, 3, 5]);
+        let held: Vec<(usize, ImportRecord)> =
+            held.into_iter().map(|h| (h.index, h.record)).collect();
+        assert_eq!(held, [(0, product(0)), (3, product(3)), (5, product(5))]);
+        assert_eq!(records, [product(1), product(2), product(4)]);
+
+        let mut records: Vec<ImportRecord> = (0..3).map(product).collect();
+        assert!(take_held(&mut records, &[]).is_empty());
+        assert_eq!(records.len(), 3);
+    }
+
+    /// The aggregates of a bulk load read the orders from their index alone, already in
+    /// order: neither the table nor a sort of the orders.
     #[test]
     fn aggregates_read_one_index_in_order() {
         let mut conn = Connection::open_in_memory().expect("a database");
